@@ -1,0 +1,1 @@
+"""The control layer: LangGraph agent graphs, their state, checkpointed sessions."""

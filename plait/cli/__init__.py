@@ -1,0 +1,1 @@
+"""The command line: one ``*_cmd.py`` module per noun group, each with ``register(app)``."""

@@ -1,0 +1,1 @@
+"""The extension layer: hooks, plugin host, registries, configuration, errors."""

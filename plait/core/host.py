@@ -1,0 +1,236 @@
+"""The plugin host: discovers plugins, calls their hooks, keeps the registries.
+
+Built-in plugins are the modules and subpackages of ``plait.plugins``; third-party plugins are
+entry points in the group ``plait``. Both go through the same hooks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata as md
+import os
+import pkgutil
+import sys
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Callable
+
+import pluggy
+
+from plait.core import hookspecs
+from plait.core.errors import PluginError
+from plait.core.registry import Registry
+
+ENTRY_POINT_GROUP = "plait"
+
+# hook name -> registry attribute on the Host
+REGISTRY_HOOKS = {
+    "register_models": "models",
+    "register_embedders": "embedders",
+    "register_tools": "tools",
+    "register_retrieval_gates": "gates",
+    "register_characters": "characters",
+    "register_sandboxes": "sandboxes",
+    "register_agents": "agents",
+}
+
+
+@dataclass
+class PluginInfo:
+    name: str
+    module: ModuleType | None
+    builtin: bool
+    version: str | None = None
+    distribution: str | None = None
+    error: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+
+def _allowed_plugins() -> set[str] | None:
+    """PLAIT_LOAD_PLUGINS: unset = all, '' = none, 'a,b' = only those third-party plugins."""
+    raw = os.environ.get("PLAIT_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+def _trace(msg: str) -> None:
+    if os.environ.get("PLAIT_TRACE_PLUGINS", "") not in ("", "0", "false"):
+        print(f"[plait plugins] {msg}", file=sys.stderr)
+
+
+class Host:
+    """Loads plugins and holds what they register."""
+
+    def __init__(
+        self,
+        *,
+        builtins: bool | list[str] = True,
+        entry_points: bool = True,
+        extra_plugins: list[tuple[str, object]] | None = None,
+        strict: bool = False,
+    ):
+        self.strict = strict
+        self.pm = pluggy.PluginManager("plait")
+        self.pm.add_hookspecs(hookspecs)
+        self.plugins: dict[str, PluginInfo] = {}
+        self.failures: list[PluginInfo] = []
+        self.models: Registry[Callable] = Registry("model backend")
+        self.embedders: Registry[Callable] = Registry("embedder backend")
+        self.tools: Registry[Any] = Registry("tool")
+        self.gates: Registry[Callable] = Registry("retrieval gate")
+        self.characters: Registry[Any] = Registry("character source")
+        self.sandboxes: Registry[Callable] = Registry("sandbox backend")
+        self.agents: Registry[Callable] = Registry("agent")
+        if builtins:
+            self._load_builtins(None if builtins is True else list(builtins))
+        if entry_points:
+            self._load_entry_points()
+        for name, obj in extra_plugins or []:
+            self.add_plugin(name, obj, builtin=False)
+        self._fill_registries()
+
+    # -- discovery -------------------------------------------------------------------------
+    def _load_builtins(self, only: list[str] | None) -> None:
+        import plait.plugins as pkg
+
+        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+            if mod.name.startswith("_") or (only is not None and mod.name not in only):
+                continue
+            name = f"plait.{mod.name}"
+            try:
+                module = importlib.import_module(f"plait.plugins.{mod.name}")
+            except Exception as exc:  # a broken built-in must not take the host down either
+                self._fail(PluginInfo(name, None, True), exc)
+                continue
+            self.add_plugin(name, module, builtin=True)
+
+    def _load_entry_points(self) -> None:
+        allowed = _allowed_plugins()
+        for ep in md.entry_points(group=ENTRY_POINT_GROUP):
+            if allowed is not None and ep.name not in allowed:
+                continue
+            dist = getattr(ep, "dist", None)
+            info = PluginInfo(
+                ep.name,
+                None,
+                False,
+                version=dist.version if dist else None,
+                distribution=dist.metadata["Name"] if dist else None,
+            )
+            try:
+                module = ep.load()
+            except Exception as exc:
+                self._fail(info, exc)
+                continue
+            self.add_plugin(ep.name, module, builtin=False, info=info)
+
+    def add_plugin(self, name: str, obj: object, *, builtin: bool, info: PluginInfo | None = None) -> None:
+        """Register a plugin object (module or instance with @hookimpl functions)."""
+        info = info or PluginInfo(name, None, builtin)
+        info.module = obj if isinstance(obj, ModuleType) else None
+        if info.version is None and builtin:
+            from plait import __version__
+
+            info.version = __version__
+        try:
+            self.pm.register(obj, name=name)
+        except Exception as exc:
+            self._fail(info, exc)
+            return
+        info.hooks = sorted(h.name for h in self.pm.get_hookcallers(obj) or [])
+        self.plugins[name] = info
+        _trace(f"loaded {name} ({'builtin' if builtin else 'plugin'}): hooks {', '.join(info.hooks)}")
+
+    def _fail(self, info: PluginInfo, exc: BaseException) -> None:
+        info.error = f"{type(exc).__name__}: {exc}"
+        if self.strict:
+            raise PluginError(f"plugin {info.name!r} failed to load: {info.error}", plugin=info.name) from exc
+        print(
+            f"warning: plugin {info.name!r} failed to load and was skipped: {info.error} "
+            f"(set PLAIT_LOAD_PLUGINS to exclude it, or uninstall it)",
+            file=sys.stderr,
+        )
+        self.failures.append(info)
+        self.plugins.pop(info.name, None)
+
+    # -- hook calls --------------------------------------------------------------------------
+    def call_each(self, hook: str, **kwargs: Any) -> None:
+        """Call ``hook`` on every plugin separately, so a failure names its plugin and hook."""
+        caller = getattr(self.pm.hook, hook)
+        for impl in reversed(caller.get_hookimpls()):  # registration order
+            _trace(f"call {hook} -> {impl.plugin_name}")
+            args = {k: v for k, v in kwargs.items() if k in impl.argnames}
+            bound = {
+                k: (self._bind_register(v, impl.plugin_name) if k == "register" else v)
+                for k, v in args.items()
+            }
+            try:
+                impl.function(**bound)
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} raised in hook {hook}: {type(exc).__name__}: {exc}",
+                    plugin=impl.plugin_name,
+                ) from exc
+
+    @staticmethod
+    def _bind_register(register: Callable, plugin: str) -> Callable:
+        def bound(*args: Any, **kwargs: Any) -> None:
+            register(plugin, *args, **kwargs)
+
+        return bound
+
+    def _fill_registries(self) -> None:
+        for hook, attr in REGISTRY_HOOKS.items():
+            registry: Registry = getattr(self, attr)
+            adder = self._tool_adder if attr == "tools" else self._named_adder(registry)
+            try:
+                self.call_each(hook, register=adder)
+            except PluginError as exc:
+                if self.strict:
+                    raise
+                print(f"warning: {exc}", file=sys.stderr)
+                info = self.plugins.get(exc.plugin or "")
+                if info is not None:
+                    info.error = str(exc)
+
+    @staticmethod
+    def _named_adder(registry: Registry) -> Callable:
+        def add(plugin: str, name: str, value: Any) -> None:
+            registry.add(name, value, plugin)
+
+        return add
+
+    def _tool_adder(self, plugin: str, fn: Any, name: str | None = None) -> None:
+        from plait.core.tools import Tool
+
+        tool = fn if isinstance(fn, Tool) else Tool.from_function(fn, name=name)
+        self.tools.add(tool.name, tool, plugin)
+
+    def registered_by(self, plugin: str) -> dict[str, list[str]]:
+        """What one plugin put in each registry (empty registries left out)."""
+        out = {}
+        for attr in REGISTRY_HOOKS.values():
+            names = getattr(self, attr).by_plugin(plugin)
+            if names:
+                out[attr] = names
+        return out
+
+
+_HOST: Host | None = None
+
+
+def get_host() -> Host:
+    """The process-wide host, loaded on first use."""
+    global _HOST
+    if _HOST is None:
+        _HOST = Host()
+    return _HOST
+
+
+def set_host(host: Host | None) -> None:
+    """Replace the process-wide host (tests, ``plait.testing``)."""
+    global _HOST
+    _HOST = host

@@ -1,0 +1,1 @@
+"""The data layer: ingestion into Chroma through LlamaIndex, hybrid retrieval, citations."""

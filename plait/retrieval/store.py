@@ -1,0 +1,82 @@
+"""The Chroma store: embedded under PLAIT_HOME, or a server given by PLAIT_CHROMA_URL.
+
+Collections use cosine distance and remember the embedder that filled them; plait computes
+similarity itself as ``1 - distance``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from urllib.parse import urlparse
+
+from plait.core.config import Settings
+from plait.core.errors import StoreError
+
+COSINE = {"hnsw:space": "cosine"}
+
+
+@lru_cache(maxsize=8)
+def _client(home: str, url: str | None):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if url:
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                ssl=parsed.scheme == "https",
+                settings=chroma_settings,
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise StoreError(
+                f"no Chroma server at {url} ({type(exc).__name__}: {exc}) — start one with "
+                f"`chroma run --path DIR --host 127.0.0.1 --port 8000` or unset PLAIT_CHROMA_URL"
+            ) from None
+        return client
+    from pathlib import Path
+
+    path = Path(home) / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def chroma_client(settings: Settings):
+    """The Chroma client for these settings (cached per home/URL)."""
+    return _client(str(settings.home), settings.chroma_url)
+
+
+def get_collection(settings: Settings, name: str, embedder_id: str):
+    """A cosine collection bound to ``embedder_id``; refuses one filled by another embedder."""
+    client = chroma_client(settings)
+    coll = client.get_or_create_collection(name, metadata={**COSINE, "plait:embedder": embedder_id}, embedding_function=None)
+    stored = (coll.metadata or {}).get("plait:embedder")
+    if stored and stored != embedder_id:
+        raise StoreError(
+            f"collection {name!r} was filled with embedder {stored!r}, not {embedder_id!r}; "
+            f"use PLAIT_EMBEDDER={stored} or re-ingest into a new PLAIT_HOME"
+        )
+    return coll
+
+
+def similarity(distance: float) -> float:
+    """Cosine similarity from Chroma's cosine distance."""
+    return 1.0 - float(distance)
+
+
+def flatten_metadata(meta: dict) -> dict:
+    """Chroma accepts only str/int/float/bool (and no None): flatten the rest to strings."""
+    import json
+
+    out = {}
+    for key, value in meta.items():
+        if value is None:
+            continue
+        if isinstance(value, (str, int, float, bool)):
+            out[key] = value
+        else:
+            out[key] = json.dumps(value, ensure_ascii=False, default=str)
+    return out
