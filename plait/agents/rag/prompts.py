@@ -1,0 +1,32 @@
+"""Prompts of the RAG agent."""
+
+from __future__ import annotations
+
+SYSTEM_WITH_CONTEXT = """You are a helpful assistant that answers from the numbered sources below.
+Use only what the sources say. Cite the sources you use with their numbers in square brackets, like [1].
+If the sources do not contain the answer, say that you do not know.
+
+Sources:
+{sources}"""
+
+SYSTEM_DIRECT = "You are a helpful assistant. Answer the question directly and concisely."
+
+NOT_FOUND = (
+    "I could not find anything relevant to this question in the knowledge base, so I will not guess. "
+    "Ingest documents that cover it with `plait ingest PATH`, or ask without retrieval (`--retrieve never`)."
+)
+
+HISTORY_TURNS = 6  # earlier messages kept in the prompt; older ones are dropped to fit small contexts
+
+
+def format_sources(hits: list[dict]) -> str:
+    blocks = []
+    for n, hit in enumerate(hits, start=1):
+        blocks.append(f"[{n}] (source: {hit['source']}, chunk {hit['chunk']})\n{hit['text'].strip()}")
+    return "\n\n".join(blocks)
+
+
+def build_messages(question: str, history: list[dict], hits: list[dict] | None) -> list[dict]:
+    system = SYSTEM_WITH_CONTEXT.format(sources=format_sources(hits)) if hits else SYSTEM_DIRECT
+    recent = [m for m in history if m.get("role") in ("user", "assistant")][-HISTORY_TURNS:]
+    return [{"role": "system", "content": system}, *recent, {"role": "user", "content": question}]

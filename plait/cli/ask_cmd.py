@@ -1,0 +1,55 @@
+"""``plait ask``: one question through the RAG agent, answer plus sources."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for
+
+RetrieveOption = Annotated[
+    Optional[str],
+    typer.Option("--retrieve", help="always | never | auto (the retrieval gate decides; default from config)"),
+]
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="the question")],
+    model: ModelOption = None,
+    retrieve: RetrieveOption = None,
+    session: Annotated[Optional[str], typer.Option("--session", help="continue this chat session")] = None,
+    agent_name: Annotated[str, typer.Option("--agent", help="agent to ask")] = "rag",
+    json_out: JsonOption = False,
+) -> None:
+    """Answer QUESTION from the ingested documents, with numbered citations."""
+    from plait.agents.base import AgentRequest, get_agent
+
+    settings = settings_for(model)
+    agent = get_agent(agent_name, settings)
+    options = {"retrieve": retrieve} if retrieve else {}
+    reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], session, options))
+    if json_out:
+        print_json({"answer": reply.text, **reply.extras, "model": settings.model, "agent": agent_name, "session": session})
+        return
+    console.print(reply.text, highlight=False, markup=False)
+    print_sources(reply.extras.get("sources", []))
+    gate = reply.extras.get("gate")
+    if gate:
+        verb = "retrieved" if gate["retrieve"] else "answered without retrieval"
+        console.print(f"[dim]({verb}; decided by {gate['decided_by']})[/dim]")
+
+
+def print_sources(sources: list[dict]) -> None:
+    if not sources:
+        return
+    from rich.table import Table
+
+    table = Table("#", "file", "chunk", "score", title="Sources", title_justify="left", box=None)
+    for s in sources:
+        table.add_row(str(s["n"]), s["source"], str(s["chunk"]), f"{s['score']:.3f}")
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ask")(ask)
