@@ -1,0 +1,146 @@
+"""Commands: ``plait math check|solve|prompts``, ``plait lean check``, ``plait eval math``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for, subgroup
+
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="hard limit in seconds per comparison")]
+StyleOption = Annotated[str, typer.Option("--style", help="answer extraction: auto, math (last \\boxed{}) or gsm8k (last number)")]
+
+
+def check(
+    gold: Annotated[str, typer.Argument(help="the reference answer (LaTeX, a number, or text with \\boxed{})")],
+    pred: Annotated[str, typer.Argument(help="the answer to check (same forms)")],
+    json_out: JsonOption = False,
+    timeout: TimeoutOption = 5.0,
+    style: StyleOption = "auto",
+) -> None:
+    """Are two answers mathematically equivalent? Exit 0 when they are, 1 when not (or on timeout)."""
+    from plait.plugins.math.checker import check_answer
+
+    res = check_answer(gold, pred, timeout=timeout, style=style)
+    if json_out:
+        print_json(res.to_json())
+    else:
+        mark = "[green]equivalent[/green]" if res.equivalent else "[red]not equivalent[/red]"
+        console.print(f"{mark}: {res.reason}", highlight=False)
+    raise typer.Exit(0 if res.equivalent else 1)
+
+
+def solve(
+    problem: Annotated[str, typer.Argument(help="the math problem, in words or LaTeX")],
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+    max_turns: Annotated[int, typer.Option("--max-turns", help="model/code rounds before giving up")] = 6,
+) -> None:
+    """Solve a problem with the math agent: the model writes Python, the sandbox runs it, the answer is boxed."""
+    from plait.agents.base import AgentRequest, get_agent
+
+    settings = settings_for(model)
+    agent = get_agent("math", settings, model=model, max_turns=max_turns)
+    reply = agent.invoke(AgentRequest([{"role": "user", "content": problem}]))
+    if json_out:
+        print_json({"problem": problem, "answer": reply.extras.get("answer"), "text": reply.text, **{
+            k: reply.extras.get(k) for k in ("turns", "backend", "executions", "finished")
+        }})
+        return
+    console.print(reply.text, highlight=False, markup=False)
+    answer = reply.extras.get("answer")
+    console.print(f"\nanswer: {answer if answer is not None else '(none)'}"
+                  f"  [dim](turns {reply.extras.get('turns')}, sandbox {reply.extras.get('backend') or 'not used'})[/dim]",
+                  highlight=False)
+
+
+def prompts(
+    name: Annotated[Optional[str], typer.Argument(help="template to render; omit to list them")] = None,
+    var: Annotated[list[str], typer.Option("--set", help="template variable, KEY=VALUE (repeatable)")] = [],
+    json_out: JsonOption = False,
+) -> None:
+    """List the InternLM-Math task templates, or render one with --set KEY=VALUE."""
+    from plait.core.errors import InputError
+    from plait.plugins.math.prompts import PROMPTS, get_prompt
+
+    if name is None:
+        if json_out:
+            print_json([{"name": p.name, "description": p.description, "variables": p.variables} for p in PROMPTS.values()])
+            return
+        for p in PROMPTS.values():
+            console.print(f"[bold]{p.name}[/bold] ({', '.join(p.variables)}): {p.description}", highlight=False)
+        return
+    values = {}
+    for item in var:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise InputError(f"--set {item!r} must look like KEY=VALUE")
+        values[key] = value
+    text = get_prompt(name).render(**values)
+    if json_out:
+        print_json({"name": name, "prompt": text})
+    else:
+        console.print(text, highlight=False, markup=False)
+
+
+def lean_check(
+    file: Annotated[Path, typer.Argument(help="a .lean file with the theorem and its proof")],
+    statement: Annotated[Optional[str], typer.Option("--statement", help="the statement that must be proved (checked against the file)")] = None,
+    header: Annotated[Optional[str], typer.Option("--header", help="imports/options loaded first (default: [lean] header)")] = None,
+    timeout: Annotated[Optional[float], typer.Option("--timeout", help="seconds for the proof (default: [lean] timeout)")] = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Check a Lean 4 proof: valid, sorry, error, timeout, statement_changed, bad_axiom or unavailable. Exit 0 only when valid."""
+    from plait.core.errors import InputError
+    from plait.plugins.math.lean import check_proof
+
+    if not file.is_file():
+        raise InputError(f"no such Lean file: {file}; pass the path of a .lean file")
+    res = check_proof(file.read_text(encoding="utf-8"), statement=statement, header=header, timeout=timeout)
+    if json_out:
+        print_json(res.to_json())
+    else:
+        colour = "green" if res.status == "valid" else "red"
+        console.print(f"[{colour}]{res.status}[/{colour}]: {res.message}", highlight=False)
+        for err in res.errors[:5]:
+            console.print(f"  line {err.get('line')}, column {err.get('column')}: {err.get('message')}", highlight=False, markup=False)
+    raise typer.Exit(0 if res.status == "valid" else 1)
+
+
+def eval_math(
+    data: Annotated[Path, typer.Argument(help="JSONL file, one {\"question\", \"answer\"} per line")],
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+    out: Annotated[Optional[Path], typer.Option("--out", help="write per-item records here (JSONL)")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="only the first N items")] = None,
+    max_turns: Annotated[int, typer.Option("--max-turns", help="model/code rounds per item")] = 6,
+    timeout: TimeoutOption = 5.0,
+) -> None:
+    """Solve every question with the math agent and report accuracy (per-item records as JSONL)."""
+    from plait.plugins.math.evaluate import evaluate_file
+
+    settings = settings_for(model)
+    summary = evaluate_file(data, settings=settings, model=model, out=out, limit=limit,
+                            max_turns=max_turns, timeout=timeout, progress=not json_out)
+    if json_out:
+        print_json(summary)
+        return
+    console.print(
+        f"accuracy {summary['accuracy']:.3f} ({summary['correct']}/{summary['total']}), "
+        f"sandbox {', '.join(summary['backends']) or 'not used'}"
+        + (f"; records in {summary['out']}" if summary.get("out") else ""),
+        highlight=False,
+    )
+
+
+def register(cli: typer.Typer) -> None:
+    math = subgroup(cli, "math", "Math answers, the math agent and InternLM-Math prompts.")
+    math.command("check")(check)
+    math.command("solve")(solve)
+    math.command("prompts")(prompts)
+    lean = subgroup(cli, "lean", "Lean 4 proof checking through the Lean REPL.")
+    lean.command("check")(lean_check)
+    ev = subgroup(cli, "eval", "Evaluate plait components on datasets.")
+    ev.command("math")(eval_math)
