@@ -28,6 +28,7 @@ class IngestReport:
     deleted: int = 0
     skipped: int = 0
     chunks: int = 0  # chunks written by this run
+    unchanged: int = 0  # files already ingested with the same content (not in the JSON contract)
     warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:

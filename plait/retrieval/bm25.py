@@ -1,0 +1,151 @@
+"""The BM25 side of hybrid retrieval (``bm25s``), persisted under ``PLAIT_HOME/bm25/``.
+
+The index is rebuilt only when the store changed: its signature is the collection's chunk count
+plus the ingestion generation counter (bumped by every ``plait ingest`` that wrote or deleted).
+Between changes a process keeps the loaded index in memory, so a question costs one
+``count()`` call and one small file read to check freshness.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from plait.core.config import Settings
+from plait.retrieval.docstore import _stem, read_generation
+
+PAGE = 5000
+_CACHE: dict[tuple[str, str], "BM25Index"] = {}
+_LOCK = threading.Lock()
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
+
+
+@dataclass
+class BM25Index:
+    signature: str
+    ids: list[str]
+    df: dict[str, int]  # document frequency per term, for the lexical relevance score
+    retriever: object | None  # bm25s.BM25, None for an empty store
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best ``k`` chunks sharing at least one term with the query."""
+        if self.retriever is None or not self.ids:
+            return []
+        terms = tokenize([query])
+        if not any(t in self.df for t in terms[0]):
+            return []
+        k = min(k, len(self.ids))
+        docs, scores = self.retriever.retrieve(terms, k=k, show_progress=False, n_threads=1)
+        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+
+    def idf(self, term: str) -> float:
+        n, df = len(self.ids), self.df.get(term, 0)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def lexical(self, query_terms: list[str], text: str) -> float:
+        """(IDF-weighted share of the query's terms found in ``text``)², in [0, 1].
+
+        1.0 when a chunk holds every query term (an error code, a name); a term present in every
+        chunk weighs almost nothing; squaring keeps partial matches of common words low.
+        """
+        terms = set(query_terms)
+        if not terms:
+            return 0.0
+        have = set(tokenize([text])[0])
+        total = sum(self.idf(t) for t in terms)
+        found = sum(self.idf(t) for t in terms if t in have)
+        return (found / total) ** 2 if total > 0 else 0.0
+
+
+def _dir(settings: Settings, collection: str) -> Path:
+    return Path(settings.home) / "bm25" / _stem(settings, collection)
+
+
+def signature(settings: Settings, collection_name: str, collection) -> str:
+    return f"{collection.count()}:{read_generation(settings, collection_name)}"
+
+
+def _build(collection, sig: str) -> BM25Index:
+    import bm25s
+
+    ids: list[str] = []
+    texts: list[str] = []
+    total = collection.count()
+    for offset in range(0, total, PAGE):
+        page = collection.get(include=["documents"], limit=PAGE, offset=offset)
+        ids.extend(page["ids"])
+        texts.extend(d or "" for d in page["documents"])
+    if not ids:
+        return BM25Index(sig, [], {}, None)
+    tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    inverse = {i: t for t, i in tokens.vocab.items()}
+    df: dict[str, int] = {}
+    for doc in tokens.ids:
+        for tid in set(doc):
+            term = inverse[tid]
+            df[term] = df.get(term, 0) + 1
+    return BM25Index(sig, ids, df, retriever)
+
+
+def _save(index: BM25Index, target: Path) -> None:
+    tmp = target.with_name(target.name + f".tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if index.retriever is not None:
+        index.retriever.save(str(tmp / "bm25s"))
+    (tmp / "ids.json").write_text(json.dumps(index.ids))
+    (tmp / "df.json").write_text(json.dumps(index.df))
+    (tmp / "signature").write_text(index.signature)  # written last: marks a complete index
+    old = target.with_name(target.name + f".old{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _load(target: Path, sig: str) -> BM25Index | None:
+    try:
+        if (target / "signature").read_text() != sig:
+            return None
+        ids = json.loads((target / "ids.json").read_text())
+        df = json.loads((target / "df.json").read_text())
+        retriever = None
+        if ids:
+            import bm25s
+
+            retriever = bm25s.BM25.load(str(target / "bm25s"))
+        return BM25Index(sig, ids, df, retriever)
+    except (OSError, ValueError):
+        return None
+
+
+def get_index(settings: Settings, collection_name: str, collection) -> BM25Index:
+    """The BM25 index matching the store now: from memory, from disk, or rebuilt."""
+    sig = signature(settings, collection_name, collection)
+    key = (str(settings.home), _stem(settings, collection_name))
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None and cached.signature == sig:
+            return cached
+        target = _dir(settings, collection_name)
+        index = _load(target, sig)
+        if index is None:
+            index = _build(collection, sig)
+            try:
+                _save(index, target)
+            except OSError:
+                pass  # a read-only home still answers, it just rebuilds next process
+        _CACHE[key] = index
+        return index

@@ -1,0 +1,107 @@
+"""File readers: one file in, plain text out, or ``SkipFile`` saying why it cannot be read.
+
+Known text types: .md .markdown .txt .rst .py .json .jsonl .csv .toml .yaml .yml (UTF-8),
+.html/.htm (visible text via BeautifulSoup), .pdf (pypdf). Other suffixes are read as UTF-8 text
+when they look like text; binaries (NUL bytes or a known binary suffix) and undecodable files are
+skipped, and the caller reports each one by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+TEXT_SUFFIXES = {".md", ".markdown", ".txt", ".rst", ".py", ".json", ".jsonl", ".csv", ".toml", ".yaml", ".yml", ".ini", ".cfg"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+PDF_SUFFIXES = {".pdf"}
+BINARY_SUFFIXES = {
+    ".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".zip", ".gz", ".tgz", ".bz2", ".xz", ".7z",
+    ".tar", ".whl", ".so", ".dylib", ".dll", ".exe", ".bin", ".pyc", ".pyo", ".o", ".a", ".class", ".jar",
+    ".mp3", ".mp4", ".wav", ".ogg", ".mov", ".avi", ".gguf", ".safetensors", ".pt", ".onnx", ".sqlite", ".db",
+    ".sqlite3", ".parquet", ".woff", ".woff2", ".ttf", ".otf", ".docx", ".xlsx", ".pptx",
+}
+SKIP_DIRS = {"__pycache__", "node_modules"}
+
+
+class SkipFile(Exception):
+    """This file cannot be ingested; the message says why."""
+
+
+@dataclass
+class FileText:
+    text: str
+    file_type: str
+    extra: dict = field(default_factory=dict)  # e.g. {"pages": 3} for a PDF
+
+
+def iter_files(root: Path) -> Iterator[Path]:
+    """Files under ``root`` in sorted order, skipping hidden entries and cache folders."""
+    if root.is_file():
+        yield root
+        return
+    for entry in sorted(root.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or entry.name in SKIP_DIRS:
+            continue
+        if entry.is_dir():
+            yield from iter_files(entry)
+        elif entry.is_file():
+            yield entry
+
+
+def _decode(data: bytes, path: Path) -> str:
+    if b"\x00" in data[:8192]:
+        raise SkipFile("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SkipFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _html_text(raw: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(raw, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template"]):
+        tag.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    body = soup.body or soup
+    # One line per block keeps paragraphs apart for the sentence splitter.
+    lines = [line.strip() for line in body.get_text("\n").splitlines()]
+    text = "\n".join(line for line in lines if line)
+    if title and not text.startswith(title):
+        text = f"{title}\n\n{text}"
+    return text
+
+
+def _pdf_text(path: Path) -> FileText:
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(path))
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except Exception as exc:  # pypdf raises many types on broken files
+        raise SkipFile(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
+    return FileText("\n\n".join(p for p in pages if p), "pdf", {"pages": len(pages)})
+
+
+def read_file(path: Path) -> FileText:
+    """The text of one file, or ``SkipFile``."""
+    suffix = path.suffix.lower()
+    if suffix in BINARY_SUFFIXES:
+        raise SkipFile(f"binary file type {suffix}")
+    if suffix in PDF_SUFFIXES:
+        result = _pdf_text(path)
+    else:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SkipFile(f"cannot read ({exc.strerror or exc})") from None
+        raw = _decode(data, path)
+        if suffix in HTML_SUFFIXES:
+            result = FileText(_html_text(raw), "html")
+        else:
+            result = FileText(raw, suffix.lstrip(".") or "text")
+    if not result.text.strip():
+        raise SkipFile("no text to index (empty file)")
+    return result

@@ -1,0 +1,99 @@
+"""Hybrid retrieval: dense (Chroma, cosine) + BM25 (bm25s), fused by reciprocal rank.
+
+Ranking is by reciprocal rank fusion, ``sum 1/(60 + rank)`` over the two lists. RRF values only
+order; they say nothing about relevance. So every ``Hit`` also carries:
+
+- ``similarity``: cosine similarity of the chunk to the question, ``1 - distance`` from Chroma's
+  cosine space (for a chunk found only by BM25 we compute the same cosine from its stored vector);
+- ``bm25``: the raw BM25 score, None if BM25 did not find the chunk;
+- ``score`` in [0, 1]: ``max(similarity, lexical)``, where ``lexical`` is the squared IDF-weighted
+  share of the question's terms present in the chunk. A paraphrase scores by meaning, an exact
+  rare term (an error code, a name) by its match; unrelated chunks stay low on both. This is the
+  number to compare with ``settings.min_score`` to decide that nothing relevant was found.
+"""
+
+from __future__ import annotations
+
+import math
+
+from plait.core.config import Settings
+from plait.core.models.base import Embedder
+from plait.retrieval.bm25 import get_index, tokenize
+from plait.retrieval.store import get_collection, similarity
+from plait.retrieval.types import Hit
+
+RRF_K = 60
+INTERNAL_KEYS = {"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id"}
+
+
+def _cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a)) or 1.0
+    nb = math.sqrt(sum(y * y for y in b)) or 1.0
+    return dot / (na * nb)
+
+
+class Retriever:
+    """Hybrid retriever over ``settings.collection`` filled by ``ingest_paths`` with ``embedder``."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, collection: str | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.name = collection or settings.collection
+        self.collection = get_collection(settings, self.name, embedder.id)
+
+    def count(self) -> int:
+        """Chunks in the store."""
+        return self.collection.count()
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
+        """The ``k`` best chunks for ``query`` (default ``settings.top_k``), best first."""
+        k = k or self.settings.top_k
+        total = self.count()
+        if total == 0 or not query.strip():
+            return []
+        depth = min(total, max(4 * k, 20))
+        qvec = self.embedder.embed([query])[0]
+        res = self.collection.query(
+            query_embeddings=[qvec], n_results=depth, include=["documents", "metadatas", "distances"]
+        )
+        rows: dict[str, dict] = {}
+        fused: dict[str, float] = {}
+        for rank, (cid, doc, meta, dist) in enumerate(
+            zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
+        ):
+            rows[cid] = {"text": doc or "", "meta": meta or {}, "similarity": similarity(dist), "bm25": None}
+            fused[cid] = 1.0 / (RRF_K + rank + 1)
+        index = get_index(self.settings, self.name, self.collection)
+        bm25_hits = index.search(query, depth)
+        for rank, (cid, score) in enumerate(bm25_hits):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            rows.setdefault(cid, {"similarity": None})["bm25"] = score
+        top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+        self._fill_sparse_only(top, rows, qvec)
+        terms = tokenize([query])[0]
+        hits = []
+        for cid in top:
+            row = rows[cid]
+            if "text" not in row:  # deleted between the BM25 build and now
+                continue
+            meta = row["meta"]
+            sim = row["similarity"]
+            lexical = index.lexical(terms, row["text"])
+            score = min(1.0, max(0.0, sim if sim is not None else 0.0, lexical))
+            hits.append(Hit(
+                text=row["text"], source=str(meta.get("source", meta.get("path", cid))),
+                chunk=int(meta.get("chunk", 0) or 0), score=score, similarity=sim, bm25=row["bm25"], id=cid,
+                metadata={**{key: v for key, v in meta.items() if key not in INTERNAL_KEYS},
+                          "rrf": fused[cid], "lexical": lexical},
+            ))
+        return hits
+
+    def _fill_sparse_only(self, top: list[str], rows: dict[str, dict], qvec: list[float]) -> None:
+        """Text, metadata and cosine similarity for chunks that only BM25 found."""
+        missing = [cid for cid in top if "text" not in rows[cid]]
+        if not missing:
+            return
+        got = self.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            rows[cid].update(text=doc or "", meta=meta or {}, similarity=_cosine(qvec, list(emb)))
