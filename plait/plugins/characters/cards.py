@@ -1,0 +1,256 @@
+"""Character Card V1/V2/V3 import and export: JSON, PNG (tEXt ``ccv3`` / ``chara``), CHARX zip.
+
+Reading validates the card and raises ``InputError`` naming the file and the field that is
+wrong; nothing is stored here, so a bad card can never be half-imported.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+from typing import Any
+
+from plait.core.errors import InputError
+from plait.plugins.characters.model import V1_FIELDS, V2_FIELDS, V2_SPEC, V3_SPEC, Character
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CARD_CHUNK_KEYS = ("ccv3", "chara")
+_STRING_FIELDS = [k for k, v in V2_FIELDS.items() if isinstance(v, str)]
+
+
+# -- validation ------------------------------------------------------------------------------
+def _fail(where: str, what: str) -> InputError:
+    return InputError(f"{where}: {what}; fix the card (or re-export it from its editor) and import again")
+
+
+def _check_book(book: Any, where: str) -> None:
+    if not isinstance(book, dict):
+        raise _fail(where, "data.character_book must be an object")
+    entries = book.get("entries", [])
+    if not isinstance(entries, list):
+        raise _fail(where, "data.character_book.entries must be a list")
+    for i, entry in enumerate(entries):
+        at = f"data.character_book.entries[{i}]"
+        if not isinstance(entry, dict):
+            raise _fail(where, f"{at} must be an object")
+        keys = entry.get("keys", [])
+        if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+            raise _fail(where, f"{at}.keys must be a list of strings")
+        sec = entry.get("secondary_keys", [])
+        if sec is not None and (not isinstance(sec, list) or not all(isinstance(k, str) for k in sec)):
+            raise _fail(where, f"{at}.secondary_keys must be a list of strings")
+        if not isinstance(entry.get("content", ""), str):
+            raise _fail(where, f"{at}.content must be a string")
+        for num in ("insertion_order", "priority"):
+            val = entry.get(num)
+            if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+                raise _fail(where, f"{at}.{num} must be a number")
+    for num in ("scan_depth", "token_budget"):
+        val = book.get(num)
+        if val is not None and (isinstance(val, bool) or not isinstance(val, (int, float))):
+            raise _fail(where, f"data.character_book.{num} must be a number")
+
+
+def validate_data(data: Any, where: str) -> None:
+    """Check the V2/V3 ``data`` object; raises InputError naming the bad field."""
+    if not isinstance(data, dict):
+        raise _fail(where, "the card's 'data' must be an object")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise _fail(where, "data.name is missing or empty")
+    for key in _STRING_FIELDS:
+        if key in data and not isinstance(data[key], str):
+            raise _fail(where, f"data.{key} must be a string, got {type(data[key]).__name__}")
+    for key in ("alternate_greetings", "tags", "group_only_greetings"):
+        val = data.get(key, [])
+        if not isinstance(val, list) or not all(isinstance(x, str) for x in val):
+            raise _fail(where, f"data.{key} must be a list of strings")
+    if not isinstance(data.get("extensions", {}), dict):
+        raise _fail(where, "data.extensions must be an object")
+    if data.get("character_book") is not None:
+        _check_book(data["character_book"], where)
+
+
+def character_from_card(card: Any, where: str, avatar: bytes | None = None) -> Character:
+    """A Character from a parsed card object of any version (V1 is converted to V2)."""
+    if not isinstance(card, dict):
+        raise _fail(where, f"a character card must be a JSON object, got {type(card).__name__}")
+    spec = card.get("spec")
+    if spec in (V2_SPEC, V3_SPEC):
+        data = card.get("data")
+        if data is None:
+            raise _fail(where, f"{spec} card has no 'data' object")
+        validate_data(data, where)
+        top_extra = {k: v for k, v in card.items() if k not in ("spec", "spec_version", "data")}
+        version = card.get("spec_version", "3.0" if spec == V3_SPEC else "2.0")
+        return Character(dict(data), spec, str(version), top_extra, avatar)
+    if spec is not None:
+        raise _fail(where, f"unknown card spec {spec!r} (known: {V2_SPEC}, {V3_SPEC}, or a V1 card without 'spec')")
+    if "name" not in card:
+        raise _fail(where, "not a character card: no 'spec' and no V1 'name' field")
+    # V1: flat fields; unknown V1 keys are kept inside data so they survive
+    data: dict[str, Any] = {k: card[k] for k in card}
+    for key in V1_FIELDS:
+        data.setdefault(key, "")
+    for key, default in V2_FIELDS.items():
+        data.setdefault(key, default if not isinstance(default, (list, dict)) else type(default)())
+    validate_data(data, where)
+    return Character(data, V2_SPEC, "2.0", {}, avatar)
+
+
+def _decode_json(raw: bytes | str, where: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(where, f"not valid JSON ({exc})") from None
+
+
+# -- PNG chunks -----------------------------------------------------------------------------
+def png_chunks(blob: bytes, where: str) -> list[tuple[bytes, bytes]]:
+    """[(type, payload)] of a PNG file, checking the signature and lengths."""
+    if not blob.startswith(PNG_SIGNATURE):
+        raise _fail(where, "not a PNG file (bad signature)")
+    chunks, pos = [], len(PNG_SIGNATURE)
+    while pos + 8 <= len(blob):
+        length, ctype = struct.unpack(">I4s", blob[pos:pos + 8])
+        end = pos + 8 + length + 4
+        if end > len(blob):
+            raise _fail(where, f"PNG chunk {ctype!r} is truncated")
+        chunks.append((ctype, blob[pos + 8:pos + 8 + length]))
+        pos = end
+        if ctype == b"IEND":
+            break
+    return chunks
+
+
+def _text_chunk(ctype: bytes, payload: bytes) -> tuple[str, str] | None:
+    """(keyword, text) of a tEXt/zTXt/iTXt chunk, else None."""
+    try:
+        if ctype == b"tEXt":
+            key, _, text = payload.partition(b"\x00")
+            return key.decode("latin-1"), text.decode("latin-1")
+        if ctype == b"zTXt":
+            key, _, rest = payload.partition(b"\x00")
+            return key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
+        if ctype == b"iTXt":
+            key, _, rest = payload.partition(b"\x00")
+            compressed, rest = rest[0], rest[2:]
+            _lang, _, rest = rest.partition(b"\x00")
+            _tkey, _, text = rest.partition(b"\x00")
+            return key.decode("latin-1"), (zlib.decompress(text) if compressed else text).decode("utf-8")
+    except (zlib.error, UnicodeDecodeError, IndexError):
+        return None
+    return None
+
+
+def _chunk(ctype: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + ctype + payload + struct.pack(">I", zlib.crc32(ctype + payload) & 0xFFFFFFFF)
+
+
+def strip_card_chunks(blob: bytes, where: str = "PNG") -> bytes:
+    """The PNG without its ``chara``/``ccv3`` text chunks (the plain avatar)."""
+    out = [PNG_SIGNATURE]
+    for ctype, payload in png_chunks(blob, where):
+        text = _text_chunk(ctype, payload)
+        if text and text[0].lower() in CARD_CHUNK_KEYS:
+            continue
+        out.append(_chunk(ctype, payload))
+    return b"".join(out)
+
+
+def read_png(blob: bytes, where: str) -> Character:
+    """A Character from a PNG card: ``ccv3`` wins over ``chara``."""
+    texts: dict[str, str] = {}
+    for ctype, payload in png_chunks(blob, where):
+        text = _text_chunk(ctype, payload)
+        if text and text[0].lower() in CARD_CHUNK_KEYS:
+            texts.setdefault(text[0].lower(), text[1])
+    key = next((k for k in CARD_CHUNK_KEYS if k in texts), None)
+    if key is None:
+        raise _fail(where, "PNG has no 'ccv3' or 'chara' text chunk, so it carries no character card")
+    try:
+        raw = base64.b64decode(texts[key].strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise _fail(where, f"the PNG's {key!r} chunk is not valid base64") from None
+    card = _decode_json(raw, f"{where} ({key} chunk)")
+    return character_from_card(card, f"{where} ({key} chunk)", avatar=strip_card_chunks(blob, where))
+
+
+def write_png(character: Character, avatar: bytes | None = None) -> bytes:
+    """A PNG card with both chunks: ``chara`` (V2) and ``ccv3`` (V3), before IEND."""
+    base = avatar or character.avatar or default_avatar(character.name)
+    base = strip_card_chunks(base)
+    chunks = png_chunks(base, "avatar")
+    v2 = base64.b64encode(json.dumps(character.to_v2_card(), ensure_ascii=False).encode("utf-8"))
+    v3 = base64.b64encode(json.dumps(character.to_v3_card(), ensure_ascii=False).encode("utf-8"))
+    out = [PNG_SIGNATURE]
+    for ctype, payload in chunks:
+        if ctype == b"IEND":
+            out.append(_chunk(b"tEXt", b"chara\x00" + v2))
+            out.append(_chunk(b"tEXt", b"ccv3\x00" + v3))
+        out.append(_chunk(ctype, payload))
+    return b"".join(out)
+
+
+def default_avatar(name: str) -> bytes:
+    """A plain square with the character's initial, for cards that came without an image."""
+    from PIL import Image, ImageDraw
+
+    hue = sum(name.encode()) % 200
+    img = Image.new("RGB", (256, 256), (40 + hue // 2, 60, 120 + hue // 3))
+    draw = ImageDraw.Draw(img)
+    draw.text((118, 118), (name[:1] or "?").upper(), fill=(255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+# -- CHARX -----------------------------------------------------------------------------------
+def read_charx(blob: bytes, where: str) -> Character:
+    """A CHARX zip: ``card.json`` (V3) plus assets; the ``icon`` asset becomes the avatar."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(blob))
+        card = _decode_json(zf.read("card.json"), f"{where} (card.json)")
+    except KeyError:
+        raise _fail(where, "CHARX archive has no card.json") from None
+    except zipfile.BadZipFile:
+        raise _fail(where, "not a valid CHARX (zip) archive") from None
+    avatar = None
+    assets = (card.get("data") or {}).get("assets") if isinstance(card, dict) else None
+    for asset in assets if isinstance(assets, list) else []:
+        uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
+        if asset.get("type") == "icon" and uri.startswith(("embeded://", "embedded://")):
+            try:
+                data = zf.read(uri.split("://", 1)[1])
+            except KeyError:
+                continue
+            if data.startswith(PNG_SIGNATURE):
+                avatar = data
+                break
+    return character_from_card(card, where, avatar=avatar)
+
+
+# -- entry point -----------------------------------------------------------------------------
+def read_card_file(path: Path) -> Character:
+    """Parse a card file by content: PNG, CHARX zip, JSON, or plait TOML."""
+    if not path.is_file():
+        raise InputError(f"no such card file: {path}")
+    blob = path.read_bytes()
+    where = str(path)
+    if blob.startswith(PNG_SIGNATURE):
+        return read_png(blob, where)
+    if blob.startswith(b"PK"):
+        return read_charx(blob, where)
+    if path.suffix.lower() in (".toml",):
+        from plait.plugins.characters.tomlfile import character_from_toml
+
+        return character_from_toml(blob, where)
+    if path.suffix.lower() in (".png", ".charx"):
+        raise _fail(where, f"the file is not a {path.suffix[1:].upper()} (its contents do not match)")
+    return character_from_card(_decode_json(blob, where), where)

@@ -1,0 +1,165 @@
+"""The Character object: a character card's ``data`` kept whole, plus the avatar.
+
+A character is stored as the card it came from (V2 or V3 shape). Every field we do not
+understand, inside ``data`` or at the top level of the card, is kept as-is so an
+import -> export -> import round trip loses nothing. plait's own additions (era, knowledge
+cutoff, long profile) live in ``data.extensions.plait``, where other tools leave them alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+V2_SPEC = "chara_card_v2"
+V3_SPEC = "chara_card_v3"
+
+# V2 fields every card must carry (the spec makes them required, possibly empty)
+V2_FIELDS: dict[str, Any] = {
+    "name": "",
+    "description": "",
+    "personality": "",
+    "scenario": "",
+    "first_mes": "",
+    "mes_example": "",
+    "creator_notes": "",
+    "system_prompt": "",
+    "post_history_instructions": "",
+    "alternate_greetings": [],
+    "tags": [],
+    "creator": "",
+    "character_version": "",
+    "extensions": {},
+}
+V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
+
+
+def slugify(name: str) -> str:
+    """A file- and URL-safe name: lowercase words joined by '-' (Chroma-safe too)."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if len(slug) < 3:  # Chroma collection names need 3+ characters
+        slug = (slug + "-char")[:max(3, len(slug) + 5)].strip("-") or "char"
+    return slug[:60].strip("-")
+
+
+@dataclass
+class Character:
+    """A character: the card's ``data`` object (all fields kept), spec, extra top-level keys, avatar."""
+
+    data: dict[str, Any]
+    spec: str = V2_SPEC
+    spec_version: str = "2.0"
+    top_extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level card keys
+    avatar: bytes | None = None  # PNG bytes (the card image without its card chunks)
+    origin: str = "imported"  # "imported" or "example"
+
+    # -- the contract fields -----------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    @property
+    def description(self) -> str:
+        return str(self.data.get("description", ""))
+
+    @property
+    def personality(self) -> str:
+        return str(self.data.get("personality", ""))
+
+    @property
+    def scenario(self) -> str:
+        return str(self.data.get("scenario", ""))
+
+    @property
+    def mes_example(self) -> str:
+        return str(self.data.get("mes_example", ""))
+
+    @property
+    def system_prompt(self) -> str:
+        return str(self.data.get("system_prompt", ""))
+
+    @property
+    def post_history_instructions(self) -> str:
+        return str(self.data.get("post_history_instructions", ""))
+
+    @property
+    def greetings(self) -> list[str]:
+        """The main greeting first, then the alternate greetings (empty ones dropped)."""
+        out = [str(self.data.get("first_mes", ""))] + [str(g) for g in self.data.get("alternate_greetings", [])]
+        return [g for g in out if g.strip()]
+
+    @property
+    def tags(self) -> list[str]:
+        return [str(t) for t in self.data.get("tags", [])]
+
+    @property
+    def character_book(self) -> dict[str, Any] | None:
+        book = self.data.get("character_book")
+        return book if isinstance(book, dict) else None
+
+    @property
+    def plait_ext(self) -> dict[str, Any]:
+        ext = self.data.get("extensions") or {}
+        plait = ext.get("plait") if isinstance(ext, dict) else None
+        return plait if isinstance(plait, dict) else {}
+
+    @property
+    def era(self) -> str:
+        return str(self.plait_ext.get("era", ""))
+
+    @property
+    def knowledge_cutoff(self) -> str:
+        return str(self.plait_ext.get("knowledge_cutoff", ""))
+
+    @property
+    def profile(self) -> str:
+        """The long profile Character-LLM builds from; the description when none is given."""
+        return str(self.plait_ext.get("profile") or self.description)
+
+    # -- serialisation ------------------------------------------------------------------------
+    def to_card(self) -> dict[str, Any]:
+        """The card as imported (V2 or V3 shape), unknown keys included."""
+        card = {**copy.deepcopy(self.top_extra), "spec": self.spec, "spec_version": self.spec_version}
+        card["data"] = copy.deepcopy(self.data)
+        return card
+
+    def to_v2_card(self) -> dict[str, Any]:
+        """A V2 card: V2 fields filled, every other ``data`` field kept for tools that know them."""
+        data = copy.deepcopy(self.data)
+        for key, default in V2_FIELDS.items():
+            data.setdefault(key, copy.deepcopy(default))
+        return {**copy.deepcopy(self.top_extra), "spec": V2_SPEC, "spec_version": "2.0", "data": data}
+
+    def to_v3_card(self) -> dict[str, Any]:
+        """A V3 card (V3's extra required fields added with empty values when missing)."""
+        data = copy.deepcopy(self.data)
+        for key, default in V2_FIELDS.items():
+            data.setdefault(key, copy.deepcopy(default))
+        data.setdefault("group_only_greetings", [])
+        return {**copy.deepcopy(self.top_extra), "spec": V3_SPEC, "spec_version": "3.0", "data": data}
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-safe overview for ``plait characters list/show``."""
+        book = self.character_book or {}
+        return {
+            "name": self.name,
+            "slug": self.slug,
+            "origin": self.origin,
+            "spec": self.spec,
+            "description": self.description,
+            "personality": self.personality,
+            "scenario": self.scenario,
+            "greetings": self.greetings,
+            "tags": self.tags,
+            "era": self.era,
+            "knowledge_cutoff": self.knowledge_cutoff,
+            "lorebook_entries": len(book.get("entries", []) or []),
+            "has_avatar": self.avatar is not None,
+            "extensions": sorted((self.data.get("extensions") or {}).keys()),
+        }
