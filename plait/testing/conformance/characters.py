@@ -1,0 +1,50 @@
+"""Contract of character sources: list names, load each by name, NotFound for an unknown name."""
+
+from __future__ import annotations
+
+import pytest
+
+from plait.core.errors import NotFound
+
+
+class CharacterSourceConformance:
+    """A character source. Set ``source_name`` (resolved through the host's ``characters``
+    registry) or override ``make_source()``. A source has ``names()`` (or ``list()``) and
+    ``load(name)`` returning a character with a non-empty ``name``."""
+
+    source_name: str | None = None
+
+    def make_source(self):
+        if not self.source_name:
+            raise NotImplementedError(f"{type(self).__name__}: set source_name or override make_source()")
+        from plait.core.host import get_host
+
+        source = get_host().characters.get(self.source_name)
+        if isinstance(source, type) or (callable(source) and not hasattr(source, "load")):
+            from plait.core.config import load_settings
+
+            source = source(load_settings())  # registered as a factory
+        return source
+
+    @pytest.fixture
+    def source(self, plait_home):
+        return self.make_source()
+
+    @staticmethod
+    def names_of(source) -> list[str]:
+        lister = getattr(source, "names", None) or getattr(source, "list")
+        return list(lister())
+
+    def test_lists_names(self, source):
+        names = self.names_of(source)
+        assert all(isinstance(n, str) and n for n in names)
+        assert len(names) == len(set(names)), "names are unique"
+
+    def test_loads_every_listed_character(self, source):
+        for name in self.names_of(source):
+            character = source.load(name)
+            assert isinstance(getattr(character, "name", None), str) and character.name, f"{name!r} has no name"
+
+    def test_unknown_name_is_not_found(self, source):
+        with pytest.raises(NotFound):
+            source.load("no-such-character-xyz-123")

@@ -1,0 +1,138 @@
+"""Helpers behind the fixtures, usable without pytest: hosts with chosen plugins, a CLI runner,
+a temporary store."""
+
+from __future__ import annotations
+
+import copy
+import importlib.metadata as md
+import json
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from plait.core.errors import NotFound, PlaitError
+
+
+def _plugin_entry(plugin: Any) -> tuple[str, object]:
+    """(name, object) for a module, an object, a (name, object) pair or an entry-point name."""
+    if isinstance(plugin, tuple) and len(plugin) == 2 and isinstance(plugin[0], str):
+        return plugin
+    if isinstance(plugin, str):
+        eps = md.entry_points(group="plait", name=plugin)
+        if not eps:
+            installed = sorted(ep.name for ep in md.entry_points(group="plait")) or ["none"]
+            raise NotFound(f"no installed plugin (entry point in group 'plait') named {plugin!r}; "
+                           f"installed: {', '.join(installed)} — `pip install -e .` your plugin first")
+        ep = next(iter(eps))
+        return ep.name, ep.load()
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__, plugin
+    return getattr(plugin, "__name__", None) or type(plugin).__name__, plugin
+
+
+class _ModelPlugin:
+    """Registers the backend ``testing`` that returns one given chat model."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    from plait.core.hookspecs import hookimpl as _hookimpl
+
+    @_hookimpl
+    def register_models(self, register):
+        register("testing", lambda name, settings: self.model)
+
+
+def build_host(*plugins: Any, builtins: bool | list[str] = True, entry_points: bool = False,
+               model: Any = None, strict: bool = True):
+    """A Host with the built-ins (or the listed ones) and exactly these extra plugins."""
+    from plait.core.host import Host
+
+    extra = [_plugin_entry(p) for p in plugins]
+    if model is not None:
+        extra.append(("plait.testing.model", _ModelPlugin(model)))
+    return Host(builtins=builtins, entry_points=entry_points, extra_plugins=extra, strict=strict)
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+    exception: BaseException | None = None
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def json(self) -> Any:
+        """stdout parsed as JSON (fails the test with the output if it is not)."""
+        try:
+            return json.loads(self.stdout)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"stdout is not JSON ({exc}):\n{self.stdout}\nstderr:\n{self.stderr}") from None
+
+
+def fresh_app():
+    """A new root typer app with the core commands and the current host's plugin commands."""
+    import plait.cli.app as cliapp
+
+    original = cliapp.app
+    app = copy.copy(original)
+    app.registered_commands = []
+    app.registered_groups = []
+    cliapp.app = app  # build_app() fills the module-level app; point it at the copy meanwhile
+    try:
+        cliapp.build_app()
+    finally:
+        cliapp.app = original
+    return app
+
+
+def invoke_cli(args: list[str], input: str | None = None, env: dict[str, str] | None = None) -> CliResult:
+    """Run ``plait ARGS`` in-process the way ``plait.cli.app.main`` does (errors -> ``error: ...``, 1)."""
+    from typer.testing import CliRunner
+
+    app = fresh_app()
+    result = CliRunner().invoke(app, args, input=input, env=env, catch_exceptions=True)
+    stderr = result.stderr if result.stderr_bytes is not None else ""
+    exc = result.exception
+    code = result.exit_code
+    if isinstance(exc, PlaitError):
+        stderr += f"error: {exc}\n"
+        code = 1
+    elif isinstance(exc, SystemExit):
+        exc = None
+    return CliResult(code, result.stdout, stderr, exc)
+
+
+@dataclass
+class StoreHandle:
+    """A Chroma collection under a temporary PLAIT_HOME, filled through an embedder."""
+
+    settings: Any
+    embedder: Any
+    name: str = "test-documents"
+    _count: int = field(default=0, repr=False)
+
+    @property
+    def collection(self):
+        from plait.retrieval.store import get_collection
+
+        return get_collection(self.settings, self.name, self.embedder.id)
+
+    def add(self, texts: list[str], metadatas: list[dict] | None = None, ids: list[str] | None = None) -> list[str]:
+        ids = ids or [f"doc-{self._count + i}" for i in range(len(texts))]
+        self._count += len(texts)
+        kwargs: dict[str, Any] = {"ids": ids, "documents": texts, "embeddings": self.embedder.embed(texts)}
+        if metadatas:
+            kwargs["metadatas"] = metadatas
+        self.collection.add(**kwargs)
+        return ids
+
+    def query(self, text: str, k: int = 3) -> list[tuple[str, float]]:
+        """(document, cosine similarity) best first."""
+        from plait.retrieval.store import similarity
+
+        res = self.collection.query(query_embeddings=self.embedder.embed([text]), n_results=k)
+        return [(doc, similarity(dist)) for doc, dist in zip(res["documents"][0], res["distances"][0])]
