@@ -1,0 +1,273 @@
+"""``/v1/models``, ``/v1/chat/completions`` (JSON and SSE) and ``/v1/embeddings``.
+
+plait's extras travel in a ``plait`` object that OpenAI clients ignore: on the non-streaming
+``choices[i].message.plait`` and the top-level ``plait``, and on the final SSE chunk's top-level
+``plait``: ``{"agent", "session", "sources": [...], "gate": {...}, ...every other agent extra}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import struct
+import threading
+import time
+import uuid
+from typing import Any, AsyncIterator, Callable
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from plait.agents import sessions
+from plait.agents.base import AgentReply, AgentRequest
+from plait.core.errors import PlaitError
+from plait.serve import housekeeping
+from plait.serve.errors import error_payload
+from plait.serve.history import has_checkpoints, rewind_last_turn
+from plait.serve.output import OutputLimiter, count_tokens
+from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, turn_messages
+from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest
+
+log = logging.getLogger("plait.serve")
+router = APIRouter()
+
+
+def _pool(request: Request) -> AgentPool:
+    return request.app.state.pool
+
+
+@router.get("/v1/models", tags=["openai"], summary="Every agent and character, as models")
+async def list_models(request: Request) -> dict:
+    pool = _pool(request)
+    entries = await pool.run(pool.catalogue)
+    return {
+        "object": "list",
+        "data": [
+            {"id": e.id, "object": "model", "created": 0, "owned_by": e.plugin, "plait": {"kind": e.kind, "description": e.description}}
+            for e in entries
+        ],
+    }
+
+
+# -- one chat turn (runs on a worker thread) --------------------------------------------------------
+class Turn:
+    """Everything one chat completion needs, prepared before the response starts."""
+
+    def __init__(self, pool: AgentPool, body: ChatCompletionRequest, session: str | None):
+        self.pool = pool
+        self.body = body
+        self.session = session
+        self.messages = [m.to_message() for m in body.messages]
+        self.options: dict[str, Any] = {"n": body.n}
+        for key, value in (("temperature", body.temperature), ("max_tokens", body.token_limit()), ("stop", body.stops() or None), ("top_p", body.top_p), ("seed", body.seed)):
+            if value is not None:
+                self.options[key] = value
+        extra = dict(body.plait or {})
+        self.regenerate = bool(extra.pop("regenerate", False))
+        self.options.update(extra)  # e.g. {"retrieve": "always"} for the rag agent
+        self.agent = None
+
+    def check(self) -> None:
+        """Resolve the agent and the session's owner; raises before any streaming starts."""
+        self.agent = self.pool.agent(self.body.model)
+        if self.session:
+            owner = session_owner(self.pool, self.session)
+            if owner and owner != self.body.model:
+                raise SessionConflict(
+                    f"session {self.session!r} belongs to model {owner!r}, not {self.body.model!r}; "
+                    f"use another session id for this model"
+                )
+
+    def request(self) -> AgentRequest:
+        """Rewind for regenerate, then pick the messages the agent gets (call under the session lock)."""
+        messages = self.messages
+        if self.session:
+            if self.regenerate:
+                rewind_last_turn(self.pool.settings, self.session)
+            messages = turn_messages(messages, has_checkpoints(self.pool.settings, self.session))
+        return AgentRequest(messages=messages, session=self.session, options=dict(self.options))
+
+    def record(self) -> None:
+        if self.session:
+            title = next((m["content"] for m in self.messages if m["role"] == "user"), "")
+            sessions.touch(self.pool.settings, self.session, self.body.model, title=title)
+
+    def locked(self) -> threading.Lock | None:
+        return self.pool.session_lock(self.session) if self.session else None
+
+    def invoke(self) -> AgentReply:
+        lock = self.locked()
+        if lock:
+            lock.acquire()
+        try:
+            reply = self.agent.invoke(self.request())
+            self.record()
+            return reply
+        finally:
+            if lock:
+                lock.release()
+
+    def stream_work(self, emit: Callable[[Any], None], cancelled: threading.Event) -> None:
+        lock = self.locked()
+        if lock:
+            lock.acquire()
+        try:
+            run_turn_stream(self.agent, self.request(), emit, cancelled)
+            self.record()
+        finally:
+            if lock:
+                lock.release()
+
+
+def session_owner(pool: AgentPool, session: str) -> str | None:
+    if not (pool.settings.home / "checkpoints.sqlite").exists():
+        return None
+    with sessions.connect(pool.settings) as conn:
+        row = conn.execute("SELECT agent FROM plait_sessions WHERE name=?", (session,)).fetchone()
+    return row[0] if row else None
+
+
+def plait_extras(turn: Turn, reply: AgentReply | None, housekeeping_task: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"agent": turn.body.model, "session": turn.session}
+    if reply is not None:
+        out.update(json.loads(json.dumps(reply.extras or {}, default=str)))  # JSON-safe whatever agents put in
+    if housekeeping_task:
+        out["housekeeping"] = housekeeping_task
+    return out
+
+
+def _usage(turn: Turn, texts: list[str]) -> dict[str, int]:
+    prompt = sum(count_tokens(m.get("content") or "") for m in turn.messages)
+    completion = sum(count_tokens(t) for t in texts)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+# -- the route ------------------------------------------------------------------------------------------
+@router.post("/v1/chat/completions", tags=["openai"], summary="Chat with an agent or character (JSON or SSE)")
+async def chat_completions(
+    body: ChatCompletionRequest,
+    request: Request,
+    x_plait_session: str | None = Header(None, description="session id: continue this LangGraph thread"),
+):
+    pool = _pool(request)
+    session = x_plait_session or body.user
+    if session:
+        check_session_name(session)
+    turn = Turn(pool, body, session)
+    task = housekeeping.detect(turn.messages)
+    if task is not None:  # Open WebUI's title/tags/follow-ups: no graph, no session write
+        text = housekeeping.answer(task, turn.messages)
+        return _respond(turn, [text], None, task)
+    await pool.run(turn.check)
+    if body.stream and body.n == 1:
+        return StreamingResponse(_sse(turn), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    reply: AgentReply = await pool.run(turn.invoke)
+    texts = [reply.text, *reply.alternatives][: body.n]
+    return _respond(turn, texts, reply, None)
+
+
+def _respond(turn: Turn, texts: list[str], reply: AgentReply | None, task: str | None):
+    cid = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    extras = plait_extras(turn, reply, task)
+    choices = []
+    for i, text in enumerate(texts):
+        limiter = OutputLimiter(turn.body.stops(), turn.body.token_limit())
+        text = limiter.apply(text)
+        texts[i] = text
+        choices.append(
+            {"index": i, "message": {"role": "assistant", "content": text, "plait": extras}, "finish_reason": limiter.finish_reason, "logprobs": None}
+        )
+    if turn.body.stream:  # n > 1 or housekeeping asked for a stream: whole choices as chunks
+        return StreamingResponse(_sse_whole(cid, created, turn, choices, extras), media_type="text/event-stream")
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": turn.body.model,
+        "choices": choices,
+        "usage": _usage(turn, texts),
+        "plait": extras,
+    }
+
+
+def _chunk(cid: str, created: int, model: str, delta: dict, finish: str | None = None, index: int = 0, **extra: Any) -> str:
+    data = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": created,
+        "model": model,
+        "choices": [{"index": index, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        **extra,
+    }
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def _sse_whole(cid: str, created: int, turn: Turn, choices: list[dict], extras: dict) -> AsyncIterator[str]:
+    model = turn.body.model
+    for c in choices:
+        yield _chunk(cid, created, model, {"role": "assistant", "content": c["message"]["content"]}, index=c["index"])
+    for c in choices:
+        last = c is choices[-1]
+        extra = {"plait": extras, "usage": _usage(turn, [x["message"]["content"] for x in choices])} if last else {}
+        yield _chunk(cid, created, model, {}, c["finish_reason"], index=c["index"], **extra)
+    yield "data: [DONE]\n\n"
+
+
+async def _sse(turn: Turn) -> AsyncIterator[str]:
+    cid = f"chatcmpl-{uuid.uuid4().hex}"
+    created = int(time.time())
+    model = turn.body.model
+    limiter = OutputLimiter(turn.body.stops(), turn.body.token_limit())
+    reply: AgentReply | None = None
+    sent: list[str] = []
+    yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
+    try:
+        async for item in turn.pool.stream(turn.stream_work):
+            if isinstance(item, AgentReply):
+                reply = item
+            elif isinstance(item, str):
+                out = limiter.feed(item)
+                if out:
+                    sent.append(out)
+                    yield _chunk(cid, created, model, {"content": out})
+        tail = limiter.finish()
+        if tail:
+            sent.append(tail)
+            yield _chunk(cid, created, model, {"content": tail})
+        text = "".join(sent)
+        yield _chunk(cid, created, model, {}, limiter.finish_reason, plait=plait_extras(turn, reply), usage=_usage(turn, [text]))
+    except Exception as exc:  # the status line is already sent: report in-band, then end the stream
+        status, payload = error_payload(exc)
+        if status >= 500 and not isinstance(exc, PlaitError):
+            log.exception("stream failed for model %s", model)
+        yield f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+# -- embeddings --------------------------------------------------------------------------------------------
+@router.post("/v1/embeddings", tags=["openai"], summary="Embed text with the configured embedder")
+async def embeddings(body: EmbeddingRequest, request: Request):
+    pool = _pool(request)
+    try:
+        texts = body.texts()
+    except ValueError as exc:
+        return JSONResponse({"error": {"message": str(exc), "type": "invalid_request_error", "code": 422}}, status_code=422)
+    if any(not isinstance(t, str) for t in texts):
+        return JSONResponse({"error": {"message": "input must be a string or a list of strings", "type": "invalid_request_error", "code": 422}}, status_code=422)
+
+    def embed() -> tuple[str, list[list[float]]]:
+        embedder = pool.embedder()
+        return embedder.id, embedder.embed(texts)
+
+    model_id, vectors = await pool.run(embed)
+    data = []
+    for i, vec in enumerate(vectors):
+        if body.encoding_format == "base64":
+            value: Any = base64.b64encode(struct.pack(f"<{len(vec)}f", *vec)).decode()
+        else:
+            value = [float(x) for x in vec]
+        data.append({"object": "embedding", "index": i, "embedding": value})
+    tokens = sum(count_tokens(t) for t in texts)
+    return {"object": "list", "data": data, "model": model_id, "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}

@@ -1,0 +1,212 @@
+"""Runs agents for the server: one cached agent per model name, blocking work on worker threads.
+
+Agents are synchronous (LangGraph graphs, llama.cpp). Each request runs on a worker thread from one
+pool; a streaming request runs its whole ``agent.stream`` generator on ONE thread (LangGraph keeps
+context variables across yields, which must not hop threads) and hands deltas to the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable
+
+from plait.agents.base import Agent, AgentContext, AgentReply, AgentRequest, resolve_agent_factory
+from plait.core.config import Settings
+from plait.core.errors import InputError, NotFound
+
+SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$")
+CHARACTER_AGENT = "character"
+
+
+class SessionConflict(InputError):
+    """The session belongs to another agent (answered with 409)."""
+
+
+@dataclass
+class ModelEntry:
+    id: str
+    kind: str  # "agent" | "character"
+    description: str
+    plugin: str
+
+
+def check_session_name(name: str) -> str:
+    if not SESSION_NAME.match(name):
+        raise InputError(
+            f"invalid session id {name[:60]!r}: use 1-200 letters, digits and . _ : @ + - (starting with a letter or digit)"
+        )
+    return name
+
+
+def turn_messages(messages: list[dict[str, Any]], session_has_history: bool) -> list[dict[str, Any]]:
+    """What the agent gets: everything when stateless or for a new session; else only the new turn.
+
+    Clients such as Open WebUI resend the whole chat each time; with a session the checkpoint
+    already holds the earlier turns, so only the messages after the last assistant reply are new.
+    """
+    if not session_has_history:
+        return messages
+    last_assistant = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
+    new = messages[last_assistant + 1:]
+    return new or messages[-1:]
+
+
+class AgentPool:
+    """Agents by model name, a shared chat model, and the worker threads that run them."""
+
+    def __init__(self, settings: Settings, workers: int = 32):
+        self.settings = settings
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plait-agent")
+        self._agents: dict[str, Agent] = {}
+        self._lock = threading.Lock()
+        self._model = None
+        self._embedder = None
+        self._session_locks: dict[str, threading.Lock] = {}
+
+    # -- catalogue -----------------------------------------------------------------------------
+    def catalogue(self) -> list[ModelEntry]:
+        """Every agent and every character, as the models the API offers."""
+        from plait.core.host import get_host
+
+        host = get_host()
+        out: list[ModelEntry] = []
+        for name in host.agents.names():
+            if name == CHARACTER_AGENT:
+                continue  # only meaningful as character/<name>
+            factory = host.agents.get(name)
+            desc = getattr(factory, "description", "") or (factory.__doc__ or "").strip().split("\n")[0]
+            out.append(ModelEntry(name, "agent", desc, host.agents.entry(name).plugin))
+        if CHARACTER_AGENT in host.agents:
+            for source_name, source in host.characters.items():
+                try:
+                    names = list(source.names())
+                except Exception:  # a broken source must not hide the others
+                    continue
+                for char in names:
+                    out.append(ModelEntry(f"{CHARACTER_AGENT}/{char}", "character", f"character {char}", host.characters.entry(source_name).plugin))
+        return out
+
+    def character(self, name: str):
+        """Load a character from whichever source has it."""
+        from plait.core.host import get_host
+
+        for _, source in get_host().characters.items():
+            try:
+                if name in list(source.names()):
+                    return source.load(name)
+            except NotFound:
+                continue
+        raise NotFound(f"no character named {name!r}; GET /v1/models lists the character/<name> models")
+
+    # -- agents and models -----------------------------------------------------------------------
+    def shared_model(self):
+        with self._lock:
+            if self._model is None:
+                from plait.core.models import get_chat_model
+
+                self._model = get_chat_model(None, self.settings)
+            return self._model
+
+    def embedder(self):
+        with self._lock:
+            if self._embedder is None:
+                from plait.core.models import get_embedder
+
+                self._embedder = get_embedder(None, self.settings)
+            return self._embedder
+
+    def agent(self, model: str) -> Agent:
+        """The cached agent for a model name (characters checked against their sources)."""
+        with self._lock:
+            cached = self._agents.get(model)
+        if cached is not None:
+            return cached
+        factory, arg = resolve_agent_factory(model)
+        if model.startswith(f"{CHARACTER_AGENT}/"):
+            self.character(arg or "")  # 404 for an unknown character before building anything
+        ctx = AgentContext(self.settings, arg=arg)
+        ctx._model = self.shared_model()  # one loaded model for every agent, not one each
+        agent = factory(ctx)
+        with self._lock:
+            return self._agents.setdefault(model, agent)
+
+    def session_lock(self, session: str) -> threading.Lock:
+        """Turns of one session run one at a time (a thread's checkpoints form a single line)."""
+        with self._lock:
+            return self._session_locks.setdefault(session, threading.Lock())
+
+    # -- running ---------------------------------------------------------------------------------
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+
+    async def stream(self, work: Callable[[Callable[[Any], None], threading.Event], None]) -> AsyncIterator[Any]:
+        """Run ``work(emit, cancelled)`` on one worker thread; yield what it emits, in order.
+
+        ``work`` raising is re-raised here; if the consumer stops early (client gone), ``cancelled``
+        is set so the worker can stop between items.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue = asyncio.Queue()
+        cancelled = threading.Event()
+        done = object()
+
+        def put(item: Any) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:
+                cancelled.set()  # loop closed: nobody is listening
+
+        def body() -> None:
+            try:
+                work(put, cancelled)
+            except BaseException as exc:  # handed to the event loop side
+                put(_Failure(exc))
+            finally:
+                put(done)
+
+        future = loop.run_in_executor(self.executor, body)
+        try:
+            while True:
+                item = await queue.get()
+                if item is done:
+                    break
+                if isinstance(item, _Failure):
+                    raise item.exc
+                yield item
+        finally:
+            cancelled.set()
+            if not future.done():
+                future.add_done_callback(lambda f: f.exception())  # reap without warnings
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+@dataclass
+class _Failure:
+    exc: BaseException
+
+
+def run_turn_stream(agent: Agent, request: AgentRequest, emit: Callable[[Any], None], cancelled: threading.Event) -> None:
+    """Iterate ``agent.stream`` on this thread, emitting deltas and the final AgentReply."""
+    gen = agent.stream(request)
+    try:
+        for item in gen:
+            emit(item)
+            if cancelled.is_set():
+                break
+    finally:
+        close = getattr(gen, "close", None)
+        if close:
+            close()
+
+
+def reply_of(items: list[Any]) -> AgentReply:
+    for item in items:
+        if isinstance(item, AgentReply):
+            return item
+    return AgentReply("".join(i for i in items if isinstance(i, str)))

@@ -1,0 +1,329 @@
+// plait chat page: plain JS, no build step. Talks to /v1 (OpenAI API) and /api (sessions, characters, chunks).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  model: localStorage.getItem("plait.model") || "",
+  session: localStorage.getItem("plait.session") || "",
+  messages: [],          // {role, content, plait?}
+  busy: false,
+  avatarUrl: null,
+};
+
+function newSessionId() {
+  const rnd = crypto.getRandomValues(new Uint32Array(2));
+  return `web-${Date.now().toString(36)}-${rnd[0].toString(36)}${rnd[1].toString(36)}`;
+}
+
+// -- API with the key from localStorage; a 401 asks for a key once and retries --------------------
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  const key = localStorage.getItem("plait.key");
+  if (key) headers["Authorization"] = `Bearer ${key}`;
+  const resp = await fetch(path, Object.assign({}, options, { headers }));
+  if (resp.status === 401 && !options._retried) {
+    if (await askKey()) return api(path, Object.assign({}, options, { _retried: true }));
+  }
+  return resp;
+}
+
+async function errorText(resp) {
+  try { const body = await resp.json(); return body.error?.message || JSON.stringify(body); }
+  catch { return `${resp.status} ${resp.statusText}`; }
+}
+
+function askKey() {
+  return new Promise((resolve) => {
+    const dlg = $("key-dialog");
+    $("key-input").value = "";
+    dlg.onclose = () => {
+      const value = $("key-input").value.trim();
+      if (value) localStorage.setItem("plait.key", value);
+      resolve(Boolean(value));
+    };
+    dlg.showModal();
+  });
+}
+
+function setStatus(text) { $("status").textContent = text || ""; }
+
+// -- models and characters -----------------------------------------------------------------------
+async function loadModels() {
+  const resp = await api("/v1/models");
+  if (!resp.ok) { setStatus(await errorText(resp)); return; }
+  const { data } = await resp.json();
+  const select = $("model");
+  select.innerHTML = "";
+  const groups = { agent: "Agents", character: "Characters" };
+  for (const [kind, label] of Object.entries(groups)) {
+    const items = data.filter((m) => (m.plait?.kind || "agent") === kind);
+    if (!items.length) continue;
+    const group = document.createElement("optgroup");
+    group.label = label;
+    for (const m of items) {
+      const opt = document.createElement("option");
+      opt.value = m.id;
+      opt.textContent = kind === "character" ? m.id.slice("character/".length) : m.id;
+      opt.title = m.plait?.description || "";
+      group.appendChild(opt);
+    }
+    select.appendChild(group);
+  }
+  if (![...select.options].some((o) => o.value === state.model)) state.model = select.options[0]?.value || "";
+  select.value = state.model;
+}
+
+function isCharacter(model) { return model.startsWith("character/"); }
+
+async function showPersona(model) {
+  const box = $("persona");
+  if (state.avatarUrl) { URL.revokeObjectURL(state.avatarUrl); state.avatarUrl = null; }
+  if (!isCharacter(model)) { box.hidden = true; return null; }
+  const name = model.slice("character/".length);
+  const resp = await api(`/api/characters/${encodeURIComponent(name)}`);
+  if (!resp.ok) { box.hidden = true; setStatus(await errorText(resp)); return null; }
+  const card = await resp.json();
+  $("persona-name").textContent = card.name;
+  $("persona-desc").textContent = card.description;
+  const img = $("persona-avatar");
+  img.hidden = true;
+  if (card.avatar) {
+    const av = await api(card.avatar);
+    if (av.ok) { state.avatarUrl = URL.createObjectURL(await av.blob()); img.src = state.avatarUrl; img.alt = card.name; img.hidden = false; }
+  }
+  box.hidden = false;
+  return card;
+}
+
+// -- rendering ---------------------------------------------------------------------------------------
+function escapeHtml(text) {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+}
+
+function citedHtml(text, sources) {
+  const html = escapeHtml(text);
+  if (!sources?.length) return html;
+  return html.replace(/\[(\d+)\]/g, (all, n) => (sources[n - 1] ? `<a href="#" class="cite" data-cite="${n - 1}">[${n}]</a>` : all));
+}
+
+function renderMessage(msg, index) {
+  const el = document.createElement("div");
+  el.className = `msg ${msg.role}${msg.error ? " error" : ""}`;
+  el.dataset.index = index;
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = msg.role === "user" ? "you" : (isCharacter(state.model) ? state.model.slice(10) : state.model);
+  const body = document.createElement("div");
+  body.className = "body";
+  const sources = msg.plait?.sources || [];
+  body.innerHTML = citedHtml(msg.content, sources);
+  el.append(who, body);
+  if (sources.length) {
+    const box = document.createElement("div");
+    box.className = "sources";
+    box.innerHTML = "<strong>Sources</strong>";
+    const list = document.createElement("ol");
+    sources.forEach((s, i) => {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = "#"; a.dataset.cite = i; a.className = "source-link";
+      a.textContent = `${s.source}${s.chunk !== undefined ? ` #${s.chunk}` : ""}`;
+      li.appendChild(a);
+      if (typeof s.score === "number") li.append(` (${s.score.toFixed(2)})`);
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    el.appendChild(box);
+  }
+  const gate = msg.plait?.gate;
+  if (gate && typeof gate === "object") {
+    const g = document.createElement("div");
+    g.className = "gate";
+    g.textContent = gate.retrieve ? `retrieved (decided by ${gate.decided_by})` : `answered without retrieval (decided by ${gate.decided_by})`;
+    el.appendChild(g);
+  }
+  el.addEventListener("click", (ev) => {
+    const link = ev.target.closest("[data-cite]");
+    if (!link) return;
+    ev.preventDefault();
+    openChunk(sources[Number(link.dataset.cite)]);
+  });
+  return el;
+}
+
+function render() {
+  const box = $("messages");
+  box.innerHTML = "";
+  state.messages.forEach((m, i) => box.appendChild(renderMessage(m, i)));
+  const last = state.messages[state.messages.length - 1];
+  if (last && last.role === "assistant" && !last.greeting && !state.busy) {
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    const again = document.createElement("button");
+    again.id = "regenerate"; again.textContent = "↻ Regenerate"; again.title = "Another reply to your last message";
+    again.onclick = regenerate;
+    actions.appendChild(again);
+    box.lastChild.appendChild(actions);
+  }
+  box.scrollTop = box.scrollHeight;
+}
+
+async function openChunk(source) {
+  if (!source) return;
+  $("chunk-title").textContent = `${source.source}${source.chunk !== undefined ? ` — chunk ${source.chunk}` : ""}`;
+  $("chunk-text").textContent = source.text || "loading…";
+  $("chunk-dialog").showModal();
+  const query = source.id ? `id=${encodeURIComponent(source.id)}` : `source=${encodeURIComponent(source.source)}&chunk=${encodeURIComponent(source.chunk)}`;
+  const resp = await api(`/api/chunks?${query}`);
+  if (resp.ok) $("chunk-text").textContent = (await resp.json()).text;
+  else if (!source.text) $("chunk-text").textContent = await errorText(resp);
+}
+
+// -- sessions ------------------------------------------------------------------------------------
+async function loadSessions() {
+  const resp = await api("/api/sessions");
+  if (!resp.ok) return;
+  const { sessions } = await resp.json();
+  const list = $("sessions");
+  list.innerHTML = "";
+  $("no-sessions").hidden = sessions.length > 0;
+  for (const s of sessions) {
+    const li = document.createElement("li");
+    const b = document.createElement("button");
+    b.className = s.name === state.session ? "active" : "";
+    b.dataset.session = s.name;
+    const when = new Date(s.updated * 1000).toLocaleString();
+    b.innerHTML = `<span class="title"></span><span class="meta"></span>`;
+    b.querySelector(".title").textContent = s.title || s.name;
+    b.querySelector(".meta").textContent = `${s.agent} · ${when}`;
+    b.onclick = () => openSession(s.name);
+    li.appendChild(b);
+    list.appendChild(li);
+  }
+}
+
+async function openSession(name) {
+  const resp = await api(`/api/sessions/${encodeURIComponent(name)}`);
+  if (!resp.ok) { setStatus(await errorText(resp)); return; }
+  const data = await resp.json();
+  state.session = name;
+  localStorage.setItem("plait.session", name);
+  if ([...$("model").options].some((o) => o.value === data.agent)) {
+    state.model = data.agent; $("model").value = data.agent; localStorage.setItem("plait.model", data.agent);
+  }
+  await showPersona(state.model);
+  state.messages = data.messages.filter((m) => m.role !== "system");
+  render();
+  loadSessions();
+  $("sidebar").classList.remove("open");
+  setStatus("");
+}
+
+async function newChat() {
+  state.session = newSessionId();
+  localStorage.setItem("plait.session", state.session);
+  state.messages = [];
+  const card = await showPersona(state.model);
+  if (card?.greetings?.length) state.messages.push({ role: "assistant", content: card.greetings[0], greeting: true });
+  render();
+  loadSessions();
+  $("input").focus();
+}
+
+// -- sending and streaming -----------------------------------------------------------------------------
+async function complete(extra = {}) {
+  state.busy = true;
+  $("send").disabled = true;
+  const reply = { role: "assistant", content: "" };
+  const payload = state.messages.map(({ role, content }) => ({ role, content }));
+  state.messages.push(reply);
+  render();
+  const bodyEl = $("messages").lastChild.querySelector(".body");
+  setStatus("thinking…");
+  try {
+    const resp = await api("/v1/chat/completions", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Plait-Session": state.session },
+      body: JSON.stringify(Object.assign({ model: state.model, messages: payload, stream: true }, extra)),
+    });
+    if (!resp.ok) throw new Error(await errorText(resp));
+    const reader = resp.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+        for (const line of event.split("\n")) {
+          if (!line.startsWith("data: ")) continue;
+          const data = line.slice(6);
+          if (data === "[DONE]") continue;
+          const chunk = JSON.parse(data);
+          if (chunk.error) throw new Error(chunk.error.message);
+          const delta = chunk.choices?.[0]?.delta?.content;
+          if (delta) { reply.content += delta; bodyEl.textContent = reply.content; $("messages").scrollTop = $("messages").scrollHeight; }
+          if (chunk.plait) reply.plait = chunk.plait;
+        }
+      }
+    }
+    setStatus("");
+  } catch (err) {
+    reply.error = true;
+    reply.content = reply.content || `error: ${err.message}`;
+    setStatus(err.message);
+  } finally {
+    state.busy = false;
+    $("send").disabled = false;
+    render();
+    loadSessions();
+  }
+}
+
+async function send(ev) {
+  ev.preventDefault();
+  const text = $("input").value.trim();
+  if (!text || state.busy) return;
+  if (!state.session) state.session = newSessionId();
+  localStorage.setItem("plait.session", state.session);
+  state.messages = state.messages.filter((m) => !m.error);
+  state.messages.push({ role: "user", content: text });
+  $("input").value = "";
+  autosize();
+  await complete();
+}
+
+async function regenerate() {
+  if (state.busy) return;
+  const last = state.messages[state.messages.length - 1];
+  if (!last || last.role !== "assistant") return;
+  state.messages.pop();
+  await complete({ plait: { regenerate: true } });
+}
+
+function autosize() {
+  const t = $("input");
+  t.style.height = "auto";
+  t.style.height = `${Math.min(t.scrollHeight, 160)}px`;
+}
+
+async function init() {
+  $("composer").addEventListener("submit", send);
+  $("input").addEventListener("input", autosize);
+  $("input").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("composer").requestSubmit(); }
+  });
+  $("new-chat").onclick = newChat;
+  $("refresh-sessions").onclick = loadSessions;
+  $("toggle-sessions").onclick = () => $("sidebar").classList.toggle("open");
+  $("model").onchange = () => { state.model = $("model").value; localStorage.setItem("plait.model", state.model); newChat(); };
+  await loadModels();
+  await loadSessions();
+  const known = [...document.querySelectorAll("#sessions [data-session]")].some((b) => b.dataset.session === state.session);
+  if (state.session && known) await openSession(state.session);
+  else await newChat();
+}
+
+init();

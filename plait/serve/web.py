@@ -1,0 +1,123 @@
+"""The web chat page (``/``, ``/static``) and the small JSON API it uses (``/api/...``).
+
+The page itself is static and holds no data; everything it shows comes from ``/v1`` and ``/api``
+routes, which need the API key like the rest of the API.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from plait.agents import sessions
+from plait.core.errors import InputError, NotFound
+from plait.serve.history import history
+from plait.serve.runner import AgentPool, check_session_name
+
+STATIC = Path(__file__).parent / "static"
+router = APIRouter(prefix="/api", tags=["web page"])
+
+
+def _pool(request: Request) -> AgentPool:
+    return request.app.state.pool
+
+
+@router.get("/characters/{name}", summary="A character's card: description, greetings, avatar link")
+async def character(name: str, request: Request) -> dict:
+    pool = _pool(request)
+    char = await pool.run(pool.character, name)
+    return {
+        "name": getattr(char, "name", name),
+        "model": f"character/{name}",
+        "description": getattr(char, "description", "") or "",
+        "greetings": list(getattr(char, "greetings", None) or []),
+        "avatar": f"/api/characters/{name}/avatar" if getattr(char, "avatar", None) else None,
+    }
+
+
+@router.get("/characters/{name}/avatar", summary="A character's avatar (PNG)", response_class=Response)
+async def avatar(name: str, request: Request) -> Response:
+    pool = _pool(request)
+    char = await pool.run(pool.character, name)
+    data = getattr(char, "avatar", None)
+    if not data:
+        raise NotFound(f"character {name!r} has no avatar")
+    kind = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "application/octet-stream"
+    return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/sessions", summary="Sessions, most recent first")
+async def list_sessions(request: Request) -> dict:
+    pool = _pool(request)
+    found = await pool.run(sessions.list_sessions, pool.settings)
+    return {"sessions": [s.to_json() for s in found]}
+
+
+@router.get("/sessions/{name}", summary="One session with its messages")
+async def show_session(name: str, request: Request) -> dict:
+    pool = _pool(request)
+    check_session_name(name)
+    info = await pool.run(sessions.get_session, pool.settings, name)
+    messages = await pool.run(history, pool.settings, name)
+    return {**info.to_json(), "messages": messages}
+
+
+@router.delete("/sessions/{name}", summary="Delete a session and its checkpoints")
+async def delete_session(name: str, request: Request) -> dict:
+    pool = _pool(request)
+    check_session_name(name)
+    await pool.run(sessions.delete_session, pool.settings, name)
+    return {"deleted": name}
+
+
+def _find_chunk(pool: AgentPool, source: str | None, chunk: int | None, chunk_id: str | None) -> dict:
+    from plait.retrieval.store import chroma_client
+
+    try:
+        coll = chroma_client(pool.settings).get_collection(pool.settings.collection)
+    except Exception:
+        raise NotFound(f"no document collection {pool.settings.collection!r} yet; ingest documents with `plait ingest PATH`") from None
+    if chunk_id:
+        got = coll.get(ids=[chunk_id], include=["documents", "metadatas"])
+    else:
+        got = coll.get(where={"$and": [{"source": source}, {"chunk": chunk}]}, include=["documents", "metadatas"])
+    if not got.get("ids"):
+        what = chunk_id or f"{source} chunk {chunk}"
+        raise NotFound(f"no chunk {what!r} in collection {pool.settings.collection!r}; the source may have been re-ingested")
+    meta = (got.get("metadatas") or [{}])[0] or {}
+    return {
+        "id": got["ids"][0],
+        "source": meta.get("source", source),
+        "chunk": meta.get("chunk", chunk),
+        "text": (got.get("documents") or [""])[0],
+        "metadata": meta,
+    }
+
+
+@router.get("/chunks", summary="The text of one ingested chunk (what a citation points at)")
+async def get_chunk(
+    request: Request,
+    source: str | None = Query(None, description="the cited source (file path or URL)"),
+    chunk: int | None = Query(None, ge=0, description="the chunk index within the source"),
+    id: str | None = Query(None, description="the chunk's id, instead of source and chunk"),
+) -> dict:
+    if not id and (source is None or chunk is None):
+        raise InputError("give either id, or source and chunk, e.g. /api/chunks?source=docs/a.md&chunk=0")
+    pool = _pool(request)
+    return await pool.run(_find_chunk, pool, source, chunk, id)
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(status_code=204)

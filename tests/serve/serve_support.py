@@ -1,0 +1,154 @@
+"""Helpers for the serve tests: a small test plugin and a real server on a loopback port.
+
+The plugin registers ``talk`` (a LangGraph agent on the SQLite checkpointer, replying through the
+scripted model and saying which earlier user turns it remembers), a ``character`` agent, and a
+character source with one character ``ada`` (greetings and a PNG avatar).
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Iterator
+
+
+from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict
+
+from plait import hookimpl
+from plait.agents.base import AgentReply, AgentRequest
+
+API_KEY = "test-key-123"
+SOURCE = {"source": "docs/guide.md", "chunk": 0, "score": 0.91, "text": "plait serves agents over HTTP."}
+GATE = {"retrieve": True, "decided_by": "always", "scores": {}}
+
+
+@dataclass
+class Character:
+    name: str
+    description: str
+    greetings: list[str] = field(default_factory=list)
+    avatar: bytes | None = None
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 120, 60)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class Characters:
+    def names(self) -> list[str]:
+        return ["ada"]
+
+    def load(self, name: str) -> Character:
+        from plait.core.errors import NotFound
+
+        if name != "ada":
+            raise NotFound(f"no character {name!r}")
+        return Character("Ada", "Mathematician, writes about the Analytical Engine.", ["Good day! I am Ada.", "Hello again."], _png())
+
+
+class State(TypedDict):
+    messages: Annotated[list, add_messages]
+
+
+class TalkAgent:
+    """Echo through the context's model, plus the user turns remembered in this thread."""
+
+    description = "test agent: echoes and remembers the session's user turns"
+    seen_options: list[dict[str, Any]] = []  # every request's options, for assertions
+
+    def __init__(self, ctx, prefix: str = ""):
+        from langgraph.graph import START, StateGraph
+
+        from plait.agents.sessions import checkpointer
+        from plait.serve.history import to_dict
+
+        self.name = f"character/{ctx.arg}" if ctx.arg else "talk"
+        self.ctx = ctx
+        self.prefix = prefix
+
+        def answer(state: State) -> dict:
+            msgs = [to_dict(m) for m in state["messages"]]
+            users = [m["content"] for m in msgs if m and m["role"] == "user"]
+            echo = ctx.model.chat(msgs).text
+            earlier = " | ".join(users[:-1]) or "nothing"
+            return {"messages": [{"role": "assistant", "content": f"{self.prefix}{echo} (remembers: {earlier}) [1]"}]}
+
+        graph = StateGraph(State)
+        graph.add_node("answer", answer)
+        graph.add_edge(START, "answer")
+        self.stateful = graph.compile(checkpointer=checkpointer(ctx.settings))
+        self.stateless = graph.compile()
+
+    def invoke(self, request: AgentRequest) -> AgentReply:
+        TalkAgent.seen_options.append(dict(request.options))
+        if request.session:
+            state = self.stateful.invoke({"messages": request.messages}, {"configurable": {"thread_id": request.session}})
+        else:
+            state = self.stateless.invoke({"messages": request.messages})
+        text = state["messages"][-1].content
+        n = int(request.options.get("n", 1))
+        alts = [f"{text} (alternative {i})" for i in range(2, n + 1)]
+        return AgentReply(text, {"sources": [dict(SOURCE)], "gate": dict(GATE)}, request.session, alts)
+
+    def stream(self, request: AgentRequest) -> Iterator[str | AgentReply]:
+        import re
+
+        reply = self.invoke(request)
+        for piece in re.findall(r"\S+\s*|\s+", reply.text):
+            yield piece
+        yield reply
+
+
+class ServeTestPlugin:
+    @hookimpl
+    def register_agents(self, register):
+        register("talk", lambda ctx: TalkAgent(ctx))
+        register("character", lambda ctx: TalkAgent(ctx, prefix=f"[{ctx.arg}] "))
+
+    @hookimpl
+    def register_characters(self, register):
+        register("serve-test", Characters())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningServer:
+    def __init__(self, app):
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "RunningServer":
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("test server did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+
+def new_session() -> str:
+    return f"s-{uuid.uuid4().hex[:12]}"
