@@ -137,12 +137,8 @@ class Character:
         return {**copy.deepcopy(self.top_extra), "spec": V2_SPEC, "spec_version": "2.0", "data": data}
 
     def to_v3_card(self) -> dict[str, Any]:
-        """A V3 card (V3's extra required fields added with empty values when missing)."""
-        data = copy.deepcopy(self.data)
-        for key, default in V2_FIELDS.items():
-            data.setdefault(key, copy.deepcopy(default))
-        data.setdefault("group_only_greetings", [])
-        return {**copy.deepcopy(self.top_extra), "spec": V3_SPEC, "spec_version": "3.0", "data": data}
+        """A V3 card whose ``data`` is exactly ours, so re-importing it gives identical data."""
+        return {**copy.deepcopy(self.top_extra), "spec": V3_SPEC, "spec_version": "3.0", "data": copy.deepcopy(self.data)}
 
     def summary(self) -> dict[str, Any]:
         """A JSON-safe overview for ``plait characters list/show``."""
