@@ -1,0 +1,275 @@
+"""The ``docker`` backend (docker SDK): one container per run, from a pool of warm ones.
+
+Each container: no network, memory and swap capped together, a pids limit, a CPU quota, a
+read-only root with size-capped tmpfs ``/work`` and ``/tmp``, every capability dropped,
+no-new-privileges, user ``nobody``, auto-removed. A run takes a started container, execs the
+bootstrap in it, and the container is killed afterwards: nothing persists between runs, and no
+daemon outlives its run. Warm containers only hide the start-up latency.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+from plait.sandbox import harness
+from plait.sandbox.image import DEFAULT_IMAGE
+from plait.sandbox.types import ExecResult, Limits
+
+USER = "65534:65534"
+WORKDIR = "/work"
+LABEL = "plait.sandbox"
+CGROUP = Path("/sys/fs/cgroup")
+
+
+class DockerSandbox:
+    name = "docker"
+    isolating = True
+
+    def __init__(self, config: dict | None = None):
+        config = config or {}
+        self.image = str(config.get("image", DEFAULT_IMAGE))
+        self.pool_size = int(config.get("docker_pool", 2))
+        self.cpus = float(config.get("cpus", 1.0))
+        self._client = None
+        self._ok: tuple[bool, str] | None = None
+        self._checked = 0.0
+        self._pool: dict[tuple, list[str]] = {}
+        self._lock = threading.Lock()
+        self._refilling: set[tuple] = set()
+        atexit.register(self.close)
+
+    # -- availability ---------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            import docker
+
+            self._client = docker.from_env(timeout=60)
+        return self._client
+
+    def available(self) -> tuple[bool, str]:
+        if self._ok is not None and (self._ok[0] or time.monotonic() - self._checked < 5):
+            return self._ok
+        self._checked = time.monotonic()
+        try:
+            import docker  # noqa: F401
+        except ImportError:
+            self._ok = (False, "the docker Python package is missing (pip install docker)")
+            return self._ok
+        try:
+            self.client.ping()
+        except Exception as exc:
+            self._client = None
+            self._ok = (False, f"no Docker engine answers ({type(exc).__name__}); start dockerd")
+            return self._ok
+        from plait.sandbox.image import image_exists
+
+        if not image_exists(self.client, self.image):
+            self._ok = (False, f"image {self.image} is missing; build it with `plait sandbox build-image`")
+            return self._ok
+        self._ok = (True, "")
+        return self._ok
+
+    # -- containers -----------------------------------------------------------------------
+    @staticmethod
+    def _key(limits: Limits) -> tuple:
+        return (limits.memory_mb, limits.pids, limits.files_mb)
+
+    def _create(self, key: tuple) -> str:
+        memory_mb, pids, files_mb = key
+        mem = (memory_mb + 2 * files_mb) * harness.MB  # tmpfs pages are charged to the container
+        container = self.client.containers.run(
+            self.image,
+            ["sleep", "infinity"],
+            detach=True,
+            auto_remove=True,
+            network_mode="none",
+            mem_limit=mem,
+            memswap_limit=mem,
+            pids_limit=pids,
+            nano_cpus=int(self.cpus * 1e9),
+            read_only=True,
+            tmpfs={WORKDIR: f"size={files_mb}m,mode=1777", "/tmp": f"size={files_mb}m,mode=1777"},
+            cap_drop=["ALL"],
+            security_opt=["no-new-privileges"],
+            user=USER,
+            working_dir=WORKDIR,
+            hostname="sandbox",
+            labels={LABEL: "1"},
+            environment={},
+            ipc_mode="private",
+        )
+        return container.id
+
+    def _take(self, key: tuple) -> str:
+        with self._lock:
+            ready = self._pool.get(key)
+            cid = ready.pop() if ready else None
+        if cid is None:
+            cid = self._create(key)
+        self._refill(key)
+        return cid
+
+    def _refill(self, key: tuple) -> None:
+        if self.pool_size <= 0:
+            return
+        with self._lock:
+            if key in self._refilling or len(self._pool.get(key, [])) >= self.pool_size:
+                return
+            self._refilling.add(key)
+
+        def work() -> None:
+            try:
+                while True:
+                    with self._lock:
+                        if len(self._pool.get(key, [])) >= self.pool_size:
+                            return
+                    cid = self._create(key)
+                    with self._lock:
+                        self._pool.setdefault(key, []).append(cid)
+            except Exception:
+                return
+            finally:
+                with self._lock:
+                    self._refilling.discard(key)
+
+        threading.Thread(target=work, name="plait-docker-pool", daemon=True).start()
+
+    def _kill(self, cid: str) -> None:
+        try:
+            self.client.api.kill(cid)
+        except Exception:
+            pass  # already gone (auto-removed)
+
+    def close(self) -> None:
+        """Kill the warm containers (also at interpreter exit)."""
+        with self._lock:
+            ids = [c for cs in self._pool.values() for c in cs]
+            self._pool.clear()
+            self.pool_size = 0
+        for cid in ids:
+            self._kill(cid)
+
+    # -- one run --------------------------------------------------------------------------
+    def run(self, argv, *, files, stdin, limits: Limits, env) -> ExecResult:
+        start = time.monotonic()
+        try:
+            cid = self._take(self._key(limits))
+        except Exception as exc:
+            return ExecResult(status="sandbox_error", backend=self.name, detail=f"cannot start a container: {exc}")
+        try:
+            return self._exec(cid, argv, files, stdin, limits, env, start)
+        finally:
+            self._kill(cid)
+
+    def _exec(self, cid, argv, files, stdin, limits, env, start) -> ExecResult:
+        api = self.client.api
+        payload = harness.header_bytes(
+            argv, files, env,
+            harness.rlimits(limits, address_space=4 * limits.memory_mb * harness.MB, nproc=None), WORKDIR,
+        ) + stdin
+        exec_id = api.exec_create(
+            cid, ["python3", "-I", "-S", "-c", harness.BOOTSTRAP], stdin=True, stdout=True, stderr=True,
+            tty=False, user=USER, workdir=WORKDIR, environment={},
+        )["Id"]
+        sock_io = api.exec_start(exec_id, socket=True)
+        sock: socket.socket = getattr(sock_io, "_sock", sock_io)
+        killed = threading.Event()
+
+        def kill() -> None:
+            killed.set()
+            self._kill(cid)
+
+        try:
+            sock.settimeout(max(0.01, limits.timeout_s - (time.monotonic() - start)))
+            try:
+                sock.sendall(payload)
+                sock.shutdown(socket.SHUT_WR)
+            except (socket.timeout, TimeoutError):
+                kill()
+            except OSError:
+                pass  # the program exited without reading all of its stdin
+            sock.settimeout(None)
+            demux = _Demux(sock)
+            pumped = harness.pump(
+                write_fd=None, read_fds={sock.fileno(): "stdout"}, payload=b"", limits=limits,
+                exited=lambda: False, kill=kill, read_chunk=demux.read, start=start,
+            )
+            if killed.is_set() and pumped.reason is None:
+                pumped.reason = "timeout"
+        finally:
+            try:
+                sock.close()
+            except OSError:
+                pass
+        oom, cpu_s, max_rss = _cgroup_stats(cid)
+        code = None
+        try:
+            info = api.exec_inspect(exec_id)
+            if not info.get("Running"):
+                code = info.get("ExitCode")
+        except Exception:
+            pass
+        if oom is None:
+            try:
+                oom = bool(api.inspect_container(cid)["State"].get("OOMKilled"))
+            except Exception:
+                oom = False
+        result = harness.classify(
+            pumped, returncode=code, backend=self.name, oom=bool(oom), cpu_s=cpu_s, max_rss=max_rss, limits=limits
+        )
+        if code == 1 and result.stderr.startswith("plait-bootstrap: "):
+            result.status, result.detail = "sandbox_error", result.stderr.strip()[:500]
+        return result
+
+
+class _Demux:
+    """Docker's multiplexed stream: frames of [stream, 0, 0, 0, size(4, big-endian)] + data."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.buf = bytearray()
+
+    def read(self, fd: int) -> list[tuple[str, bytes]]:
+        try:
+            data = self.sock.recv(65536)
+        except BlockingIOError:
+            return [("", b"")]
+        except OSError:
+            data = b""
+        if not data:
+            return []
+        self.buf += data
+        out = []
+        while len(self.buf) >= 8:
+            kind, size = self.buf[0], struct.unpack(">I", self.buf[4:8])[0]
+            if len(self.buf) < 8 + size:
+                break
+            out.append(("stderr" if kind == 2 else "stdout", bytes(self.buf[8 : 8 + size])))
+            del self.buf[: 8 + size]
+        return out or [("", b"")]
+
+
+def _cgroup_stats(cid: str) -> tuple[bool | None, float | None, int | None]:
+    """(oom_killed, cpu seconds, peak memory) from the container's cgroup v1 files, if readable."""
+    mem = CGROUP / "memory" / "docker" / cid
+    cpu = CGROUP / "cpuacct" / "docker" / cid
+    oom = cpu_s = peak = None
+    try:
+        for line in (mem / "memory.oom_control").read_text().splitlines():
+            if line.startswith("oom_kill "):
+                oom = int(line.split()[1]) > 0
+        peak = int((mem / "memory.max_usage_in_bytes").read_text())
+    except (OSError, ValueError):
+        pass
+    try:
+        cpu_s = int((cpu / "cpuacct.usage").read_text()) / 1e9
+    except (OSError, ValueError):
+        pass
+    return oom, cpu_s, peak
