@@ -137,7 +137,7 @@ class CharacterAgent:
         title = ""
         if request is not None:
             title = next((str(m.get("content") or "") for m in request.messages if m.get("role") == "user"), "")
-        touch(self.settings, session, self.name, title or f"chat with {self.character.name}")
+        touch(self.settings, session, self.name, title)  # the first user message titles the session
 
     def invoke(self, request: AgentRequest) -> AgentReply:
         return self._run(request, self._input(request))
@@ -216,7 +216,7 @@ class CharacterAgent:
             raise InputError(f"no alternative {index + 1}; there are {len(alts)} (see /alts)")
         messages = list(values.get("messages") or [])
         messages[-1] = {"role": "assistant", "content": alts[index]}
-        self.graph(True).update_state(self._config(session), {"messages": messages}, as_node="remember")
+        self.graph(True).update_state(self._config(session), {"messages": messages, "chosen": index}, as_node="remember")
         return alts[index]
 
     def summarize(self, session: str) -> str:
@@ -241,11 +241,10 @@ class CharacterAgent:
             return self.choose_alternative(session, int(args.strip()) - 1)
         values = self.state(session)
         alts = list(values.get("alternatives") or [])
-        messages = values.get("messages") or []
-        current = messages[-1]["content"] if messages else None
+        chosen = int(values.get("chosen") or 0)
         if not alts:
             return "no alternatives yet; /regenerate makes one"
-        return "\n".join(f"{'*' if a == current else ' '} {i}. {a}" for i, a in enumerate(alts, 1))
+        return "\n".join(f"{'*' if i == chosen else ' '} {i + 1}. {a}" for i, a in enumerate(alts))
 
     def _cmd_memory(self, session: str | None, args: str) -> str:
         memory = self.state(self._need_session(session, "/memory")).get("memory") or []

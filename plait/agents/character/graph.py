@@ -91,6 +91,7 @@ def build_graph(agent: Any, checkpointer: Any = None):
         return {
             "messages": chat + [{"role": "assistant", "content": texts[0]}],
             "alternatives": previous + texts,
+            "chosen": len(previous),
             "pending": [],
             "prompt_info": info,
         }

@@ -11,6 +11,7 @@ class CharacterState(TypedDict, total=False):
     action: str  # "reply" (answer pending) or "regenerate" (answer the last user message again)
     options: dict[str, Any]  # temperature, max_tokens, n, stream, memory, ...
     alternatives: list[str]  # every reply generated for the last user message (current one included)
+    chosen: int  # index in ``alternatives`` of the reply now in ``messages``
     memory: list[dict[str, Any]]  # what ``recall`` retrieved for the last reply
     lore: list[dict[str, Any]]  # lorebook entries activated for the last reply
     prompt_info: dict[str, Any]  # tokens used and what was pruned

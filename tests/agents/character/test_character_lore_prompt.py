@@ -1,0 +1,128 @@
+"""Lorebook activation and card-spec prompt assembly."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from plait.agents.character.lore import key_matches, scan
+from plait.agents.character.prompts import build_prompt, substitute
+
+WORDS = lambda s: len(s.split())  # noqa: E731
+
+
+def book(**overrides):
+    data = {
+        "scan_depth": 2,
+        "token_budget": 1000,
+        "entries": [
+            {"keys": ["lighthouse"], "content": "LORE-LIGHTHOUSE", "insertion_order": 20},
+            {"keys": ["dragon"], "content": "LORE-DRAGON", "insertion_order": 10},
+            {"keys": [], "content": "LORE-CONSTANT", "constant": True, "insertion_order": 30},
+            {"keys": ["ship"], "secondary_keys": ["storm"], "selective": True, "content": "LORE-SELECTIVE"},
+            {"keys": ["/gho+st/i"], "content": "LORE-REGEX"},
+            {"keys": ["Crown"], "case_sensitive": True, "content": "LORE-CASE"},
+            {"keys": ["lighthouse"], "content": "LORE-DISABLED", "enabled": False},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+def contents(entries):
+    return [e["content"] for e in entries]
+
+
+def msgs(*texts):
+    return [{"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(texts)]
+
+
+def test_key_in_last_messages_activates_and_absent_key_does_not():
+    got = contents(scan(book(), msgs("Tell me about the lighthouse"), WORDS))
+    assert "LORE-LIGHTHOUSE" in got
+    assert "LORE-DRAGON" not in got
+    assert "LORE-CONSTANT" in got
+    assert "LORE-DISABLED" not in got
+
+
+def test_constant_entry_always_active():
+    assert contents(scan(book(), msgs("nothing relevant"), WORDS)) == ["LORE-CONSTANT"]
+    assert contents(scan(book(), [], WORDS)) == ["LORE-CONSTANT"]
+
+
+def test_scan_depth_limits_the_window():
+    history = msgs("the dragon came", "ok", "something else", "fine")
+    assert "LORE-DRAGON" not in contents(scan(book(scan_depth=2), history, WORDS))
+    assert "LORE-DRAGON" in contents(scan(book(scan_depth=4), history, WORDS))
+
+
+def test_selective_needs_secondary_key():
+    assert "LORE-SELECTIVE" not in contents(scan(book(), msgs("a ship"), WORDS))
+    assert "LORE-SELECTIVE" in contents(scan(book(), msgs("a ship in the storm"), WORDS))
+
+
+def test_regex_case_and_whole_words():
+    assert "LORE-REGEX" in contents(scan(book(), msgs("a GHOOOST!"), WORDS))
+    assert "LORE-CASE" not in contents(scan(book(), msgs("the crown"), WORDS))
+    assert "LORE-CASE" in contents(scan(book(), msgs("the Crown"), WORDS))
+    assert not key_matches("ship", "friendship")
+    assert key_matches("C++", "I like c++ a lot")
+
+
+def test_insertion_order_and_token_budget():
+    got = contents(scan(book(), msgs("lighthouse and dragon"), WORDS))
+    assert got == ["LORE-DRAGON", "LORE-LIGHTHOUSE", "LORE-CONSTANT"]
+    # budget 2 tokens: the constant entry is admitted first, then one more by priority
+    tight = book(token_budget=2)
+    tight["entries"][1]["priority"] = 50
+    got = contents(scan(tight, msgs("lighthouse and dragon"), WORDS))
+    assert got == ["LORE-DRAGON", "LORE-CONSTANT"]
+
+
+def test_recursive_scanning():
+    b = book()
+    b["entries"][0]["content"] = "LORE-LIGHTHOUSE guarded by a dragon"
+    assert "LORE-DRAGON" not in contents(scan(b, msgs("lighthouse"), WORDS))
+    b["recursive_scanning"] = True
+    assert "LORE-DRAGON" in contents(scan(b, msgs("lighthouse"), WORDS))
+
+
+def character(**kw):
+    base = dict(
+        name="Mira", description="{{char}} keeps the light.", personality="calm", scenario="{{user}} visits",
+        mes_example="<START>\n{{user}}: EX-ONE\n{{char}}: reply one\n<START>\n{{user}}: EX-TWO\n{{char}}: reply two",
+        system_prompt="", post_history_instructions="POST for {{char}}", era="1890s", knowledge_cutoff="1899",
+    )
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+def test_prompt_order_macros_and_post_history():
+    lore = [{"content": "BEFORE {{char}}", "position": "before_char"}, {"content": "AFTER", "position": "after_char"}]
+    history = msgs("hello {{char}}")
+    messages, info = build_prompt(character(system_prompt="CUSTOM {{original}} END"), history, user="Tom", lore=lore,
+                                  memory=[{"text": "MEMORY-ONE", "kind": "profile"}], count_tokens=WORDS)
+    system = messages[0]["content"]
+    assert system.startswith("CUSTOM Write Mira's next reply")
+    assert "END" in system and "{{" not in system
+    order = [system.index(x) for x in ("BEFORE Mira", "Mira keeps the light.", "Mira's personality: calm", "Scenario: Tom visits", "AFTER", "1890s", "MEMORY-ONE", "EX-ONE")]
+    assert order == sorted(order)
+    assert messages[1] == {"role": "user", "content": "hello Mira"}
+    assert messages[-1] == {"role": "system", "content": "POST for Mira"}
+    assert info["pruned"] == {"examples": 0, "history": 0, "memory": 0}
+
+
+def test_examples_are_pruned_first_when_context_is_short():
+    history = msgs("one two three", "four five six", "seven eight nine")
+    full, _ = build_prompt(character(), history, context_tokens=10_000, reply_tokens=0, count_tokens=WORDS)
+    size = sum(WORDS(m["content"]) + 4 for m in full)
+    short, info = build_prompt(character(), history, context_tokens=size - 3, reply_tokens=0, count_tokens=WORDS)
+    assert info["pruned"]["examples"] == 1 and info["pruned"]["history"] == 0
+    assert "EX-ONE" in short[0]["content"] and "EX-TWO" not in short[0]["content"]
+    tiny, info = build_prompt(character(), history, context_tokens=size - 40, reply_tokens=0, count_tokens=WORDS)
+    assert info["pruned"]["examples"] == 2
+    assert "EX-ONE" not in tiny[0]["content"]
+    assert tiny[-2]["content"] == "seven eight nine"  # the last user message is never dropped
+
+
+def test_substitute_v1_macros_and_original():
+    assert substitute("<BOT> and <USER>: {{Char}} {{original}}", "A", "B", "ORIG") == "A and B: A ORIG"
