@@ -64,6 +64,7 @@ class TalkAgent:
 
     description = "test agent: echoes and remembers the session's user turns"
     seen_options: list[dict[str, Any]] = []  # every request's options, for assertions
+    stream_delay = 0.0  # seconds between streamed pieces (the browser test watches them arrive)
 
     def __init__(self, ctx, prefix: str = ""):
         from langgraph.graph import START, StateGraph
@@ -104,6 +105,8 @@ class TalkAgent:
 
         reply = self.invoke(request)
         for piece in re.findall(r"\S+\s*|\s+", reply.text):
+            if self.stream_delay:
+                time.sleep(self.stream_delay)
             yield piece
         yield reply
 

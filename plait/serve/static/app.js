@@ -318,6 +318,7 @@ async function init() {
   $("new-chat").onclick = newChat;
   $("refresh-sessions").onclick = loadSessions;
   $("toggle-sessions").onclick = () => $("sidebar").classList.toggle("open");
+  document.querySelector(".chat").addEventListener("click", () => $("sidebar").classList.remove("open"));
   $("model").onchange = () => { state.model = $("model").value; localStorage.setItem("plait.model", state.model); newChat(); };
   await loadModels();
   await loadSessions();
