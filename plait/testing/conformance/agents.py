@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
 
-class AgentConformance:
+
+class AgentConformance(SuiteBase):
     """An agent. Set ``agent_name`` (``"name"`` or ``"name/arg"``, resolved through the host) or
     override ``make_agent()``. The agent runs under ``plait_home`` with ``scripted/echo`` unless
     ``model_name`` says otherwise."""
@@ -33,7 +35,7 @@ class AgentConformance:
         return AgentRequest(messages=[{"role": "user", "content": self.prompt}], **kw)
 
     @pytest.fixture
-    def agent(self, plait_home):
+    def agent(self, conformance_host):
         return self.make_agent()
 
     def test_is_an_agent(self, agent):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
+
 from plait.core.errors import NotFound
 
 
-class CharacterSourceConformance:
+class CharacterSourceConformance(SuiteBase):
     """A character source. Set ``source_name`` (resolved through the host's ``characters``
     registry) or override ``make_source()``. A source has ``names()`` (or ``list()``) and
     ``load(name)`` returning a character with a non-empty ``name``."""
@@ -27,7 +29,7 @@ class CharacterSourceConformance:
         return source
 
     @pytest.fixture
-    def source(self, plait_home):
+    def source(self, conformance_host):
         return self.make_source()
 
     @staticmethod

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
 
-class RetrievalGateConformance:
+
+class RetrievalGateConformance(SuiteBase):
     """A retrieval gate. Set ``gate_name`` (resolved through the host) or override ``make_gate()``."""
 
     gate_name: str | None = None
@@ -32,7 +34,7 @@ class RetrievalGateConformance:
         return get_host().gates.get(self.gate_name)(load_settings())
 
     @pytest.fixture
-    def gate(self, plait_home):
+    def gate(self, conformance_host):
         return self.make_gate()
 
     def test_is_a_gate(self, gate):

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
+
 from plait.core.errors import PlaitError
 
 
-class ModelBackendConformance:
+class ModelBackendConformance(SuiteBase):
     """A chat model backend. Set ``model_name = "backend/name"`` (resolved through the host) or
     override ``make_model()``. Override ``make_failing_model()`` to return a model configured to
     fail (unreachable server, missing file) so that errors are checked to be ``PlaitError``s."""
@@ -41,7 +43,7 @@ class ModelBackendConformance:
         return ChatOptions(**{"temperature": 0.0, "max_tokens": 32, "seed": 0, **kw})
 
     @pytest.fixture
-    def model(self, plait_home):
+    def model(self, conformance_host):
         return self.make_model()
 
     def test_is_a_chat_model(self, model):
@@ -78,7 +80,7 @@ class ModelBackendConformance:
         list(model.stream(messages, self.options()))
         assert messages == self.messages
 
-    def test_errors_are_plait_errors(self, plait_home):
+    def test_errors_are_plait_errors(self, conformance_host):
         failing = self.make_failing_model()
         if failing is None:
             pytest.skip("no failing configuration given (override make_failing_model)")
@@ -88,7 +90,7 @@ class ModelBackendConformance:
             list(failing.stream(copy.deepcopy(self.messages), self.options()))
 
 
-class EmbedderConformance:
+class EmbedderConformance(SuiteBase):
     """An embedder. Set ``embedder_name = "backend/name"`` or override ``make_embedder()``."""
 
     embedder_name: str | None = None
@@ -111,7 +113,7 @@ class EmbedderConformance:
         return None
 
     @pytest.fixture
-    def embedder(self, plait_home):
+    def embedder(self, conformance_host):
         return self.make_embedder()
 
     def test_attributes(self, embedder):
@@ -158,7 +160,7 @@ class EmbedderConformance:
         dot = lambda u, v: sum(float(x) * float(y) for x, y in zip(u, v))  # noqa: E731
         assert dot(a, b) > dot(a, c)
 
-    def test_errors_are_plait_errors(self, plait_home):
+    def test_errors_are_plait_errors(self, conformance_host):
         failing = self.make_failing_embedder()
         if failing is None:
             pytest.skip("no failing configuration given (override make_failing_embedder)")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
 
-class SandboxConformance:
+
+class SandboxConformance(SuiteBase):
     """A sandbox backend. Set ``sandbox_name`` (resolved through the host) or override
     ``make_sandbox()``. ``python`` is the interpreter's argv inside the sandbox. A backend that
     reports ``available() == (False, reason)`` is skipped with that reason."""
@@ -20,10 +22,10 @@ class SandboxConformance:
         from plait.core.config import load_settings
         from plait.core.host import get_host
 
-        return get_host().sandboxes.get(self.sandbox_name)(load_settings())
+        return get_host().sandboxes.get(self.sandbox_name)(load_settings().table("sandbox"))  # factory(config table)
 
     @pytest.fixture
-    def sandbox(self, plait_home):
+    def sandbox(self, conformance_host):
         sandbox = self.make_sandbox()
         ok, reason = sandbox.available()
         if not ok:

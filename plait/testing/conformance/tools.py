@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
+from plait.testing.conformance._base import SuiteBase
+
 from plait.core.errors import InputError
 
 _UNSET = object()
 
 
-class ToolConformance:
+class ToolConformance(SuiteBase):
     """A tool. Set ``tool_function`` (a typed function or a Tool) or ``tool_name`` (looked up in
     the host's tool registry), plus ``example_arguments`` (and ``expected_result`` if known)."""
 
@@ -40,7 +42,7 @@ class ToolConformance:
         raise NotImplementedError(f"{type(self).__name__}: set tool_function or tool_name, or override make_tool()")
 
     @pytest.fixture
-    def tool(self, plait_home):
+    def tool(self, conformance_host):
         return self.make_tool()
 
     def _signature_params(self, tool) -> dict[str, inspect.Parameter]:
