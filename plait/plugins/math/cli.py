@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.markup import escape
 
 from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for, subgroup
 
@@ -28,7 +29,7 @@ def check(
         print_json(res.to_json())
     else:
         mark = "[green]equivalent[/green]" if res.equivalent else "[red]not equivalent[/red]"
-        console.print(f"{mark}: {res.reason}", highlight=False)
+        console.print(f"{mark}: {escape(res.reason)}", highlight=False)
     raise typer.Exit(0 if res.equivalent else 1)
 
 
@@ -103,7 +104,7 @@ def lean_check(
         print_json(res.to_json())
     else:
         colour = "green" if res.status == "valid" else "red"
-        console.print(f"[{colour}]{res.status}[/{colour}]: {res.message}", highlight=False)
+        console.print(f"[{colour}]{res.status}[/{colour}]: {escape(res.message)}", highlight=False)
         for err in res.errors[:5]:
             console.print(f"  line {err.get('line')}, column {err.get('column')}: {err.get('message')}", highlight=False, markup=False)
     raise typer.Exit(0 if res.status == "valid" else 1)

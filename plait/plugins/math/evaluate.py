@@ -1,0 +1,112 @@
+"""``plait eval math``: solve every question with the math agent, check the answers, report accuracy.
+
+Input: JSONL, one ``{"question": ..., "answer": ...}`` per line (the answer may be a number,
+LaTeX, or a GSM8K rationale ending in ``#### N``). Output: one record per item (JSONL, written
+to a temporary file and moved into place at the end, so a crash never leaves half a file) and a
+summary with the accuracy and the sandbox backends that ran the code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from plait.core.errors import InputError, PlaitError
+
+SAMPLE_DATA = Path(__file__).parent / "data" / "gsm8k_mini.jsonl"
+
+
+def load_items(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise InputError(f"no such data file: {path}; give a JSONL file with one {{\"question\", \"answer\"}} per line")
+    items = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{n} is not valid JSON ({exc}); fix or remove the line") from None
+        if not isinstance(row, dict) or "question" not in row or "answer" not in row:
+            raise InputError(f"{path}:{n} needs the keys \"question\" and \"answer\"; got {str(row)[:120]}")
+        items.append({"question": str(row["question"]), "answer": str(row["answer"]), "line": n})
+        if limit is not None and len(items) >= limit:
+            break
+    if not items:
+        raise InputError(f"{path} holds no items; expected JSONL lines like {{\"question\": \"1+1?\", \"answer\": \"2\"}}")
+    return items
+
+
+def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, progress: bool = False,
+             out: Path | None = None) -> dict[str, Any]:
+    """Run ``agent`` on each item and check its answer; returns the summary (records under ``records``)."""
+    from plait.agents.base import AgentRequest
+    from plait.plugins.math.checker import CheckerPool
+
+    records = []
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(items), desc="eval math", unit="item", leave=False)
+    with CheckerPool(1, timeout) as pool:
+        for i, item in enumerate(items):
+            rec: dict[str, Any] = {"index": i, "question": item["question"], "gold": item["answer"], "pred": None,
+                                   "correct": False, "reason": "", "turns": 0, "finished": False,
+                                   "backend": None, "backends": [], "executions": [], "error": None}
+            try:
+                reply = agent.invoke(AgentRequest([{"role": "user", "content": item["question"]}]))
+            except PlaitError as exc:  # one failing item must not sink the run
+                rec["error"] = str(exc)
+                rec["reason"] = "the agent failed"
+            else:
+                ex = reply.extras
+                rec.update(pred=ex.get("answer"), turns=ex.get("turns", 0), finished=ex.get("finished", False),
+                           backend=ex.get("backend"), backends=ex.get("backends", []),
+                           executions=[{k: e.get(k) for k in ("code", "status", "backend", "stdout", "stderr")}
+                                       for e in ex.get("executions", [])])
+                if rec["pred"] is None:
+                    rec["reason"] = "no answer (no \\boxed{} and no number in the final text)"
+                else:
+                    res = pool.check(item["answer"], str(rec["pred"]))
+                    rec.update(correct=res.equivalent, reason=res.reason, check_status=res.status)
+            records.append(rec)
+            if bar:
+                bar.update(1)
+                bar.set_postfix(acc=f"{sum(r['correct'] for r in records) / len(records):.2f}")
+    if bar:
+        bar.close()
+    correct = sum(r["correct"] for r in records)
+    summary = {
+        "total": len(records), "correct": correct, "accuracy": correct / len(records) if records else 0.0,
+        "errors": sum(1 for r in records if r["error"]),
+        "backends": sorted({b for r in records for b in r["backends"]}),
+        "out": str(out) if out else None, "records": records,
+    }
+    if out:
+        _write_jsonl(out, records)
+    return summary
+
+
+def _write_jsonl(path: Path, records: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def evaluate_file(data: Path, *, settings: Any, model: str | None = None, out: Path | None = None,
+                  limit: int | None = None, max_turns: int = 6, timeout: float = 5.0, progress: bool = True,
+                  agent: Any = None) -> dict[str, Any]:
+    from plait.agents.base import get_agent
+
+    items = load_items(Path(data), limit)
+    agent = agent or get_agent("math", settings, model=model, max_turns=max_turns)
+    summary = evaluate(items, agent, timeout=timeout, progress=progress, out=out)
+    summary["data"] = str(data)
+    summary["model"] = model or settings.model
+    return summary
