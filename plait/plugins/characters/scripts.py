@@ -106,7 +106,7 @@ def parse_scenes(text: str) -> list[dict[str, str]] | None:
     return scenes or None
 
 
-_TURN = re.compile(r"^\s*\**([^\n()*:]{1,60}?)\**\s*\((thinking|speaking)\)\s*\**\s*:?\s*(.*)$", re.I)
+_TURN = re.compile(r"^\s*\**([^\n()*:]{1,60}?)\**\s*\((thinking|speaking)\)\s*\**\s*:?\s*\**\s*(.*)$", re.I)
 
 
 def parse_script(text: str, names: list[str]) -> dict[str, Any] | None:
