@@ -46,9 +46,20 @@ def print_sources(sources: list[dict]) -> None:
     from rich.table import Table
 
     table = Table("#", "file", "chunk", "score", title="Sources", title_justify="left", box=None)
+    table.columns[1].overflow = "fold"
     for s in sources:
-        table.add_row(str(s["n"]), s["source"], str(s["chunk"]), f"{s['score']:.3f}")
+        table.add_row(str(s["n"]), display_path(s["source"]), str(s["chunk"]), f"{s['score']:.3f}")
     console.print(table)
+
+
+def display_path(source: str) -> str:
+    """A source path relative to the working directory when it lies below it."""
+    import os
+
+    if "://" in source or not os.path.isabs(source):
+        return source
+    rel = os.path.relpath(source)
+    return source if rel.startswith("..") else rel
 
 
 def register(app: typer.Typer) -> None:
