@@ -30,7 +30,10 @@ class ToolConformance(SuiteBase):
     def make_tool(self):
         from plait.core.tools import Tool
 
-        fn = type(self).__dict__.get("tool_function", self.tool_function)
+        # read the raw class attribute: a function stored on a class would come back as a bound method
+        fn = next((k.__dict__["tool_function"] for k in type(self).__mro__ if "tool_function" in k.__dict__), None)
+        if "tool_function" in vars(self):
+            fn = vars(self)["tool_function"]
         if isinstance(fn, staticmethod):
             fn = fn.__func__
         if fn is not None:
