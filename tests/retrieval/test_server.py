@@ -1,0 +1,89 @@
+"""PLAIT_CHROMA_URL: ingestion and retrieval against a real ``chroma run`` server on loopback."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from plait.retrieval.ingest import ingest_paths
+from plait.retrieval.retrieve import Retriever
+
+from .conftest import write_docs
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = shutil.which("chroma")
+    if exe is None:
+        pytest.skip("the `chroma` CLI (installed with chromadb) is not on PATH")
+    port = _free_port()
+    log = open(tmp_path / "chroma.log", "w")
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
+                             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
+            assert time.monotonic() < deadline, "chroma server did not start"
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def test_ingest_and_retrieve_through_chroma_server(plait_home, monkeypatch, chroma_server, embedder, tmp_path):
+    from plait.core.config import load_settings
+
+    monkeypatch.setenv("PLAIT_CHROMA_URL", chroma_server)
+    settings = load_settings()
+    docs = write_docs(tmp_path / "docs", 3, words=100)
+    first = ingest_paths([docs], settings, embedder, progress=False)
+    assert first.added == 3 and first.chunks > 3
+    assert not (plait_home / "chroma").exists()  # nothing went to the embedded store
+    again = ingest_paths([docs], settings, embedder, progress=False)
+    assert again.added == 0 and again.unchanged == 3
+    (docs / "doc002.md").unlink()
+    assert ingest_paths([docs], settings, embedder, sync=True, progress=False).deleted == 1
+
+    r = Retriever(settings, embedder)
+    assert 0 < r.count() < first.chunks
+    hits = r.retrieve("doc1 token3 sentence4", k=3)
+    assert hits[0].source.endswith("doc001.md") and hits[0].bm25 > 0
+    assert not any(h.source.endswith("doc002.md") for h in r.retrieve("doc2 token3", k=10))
+
+    import chromadb
+
+    client = chromadb.HttpClient(host="127.0.0.1", port=int(chroma_server.rsplit(":", 1)[1]))
+    assert client.get_collection("documents").count() == r.count()
+
+
+def test_unreachable_server_is_a_clear_error(plait_home, monkeypatch, embedder, tmp_path):
+    from plait.core.config import load_settings
+    from plait.core.errors import StoreError
+
+    monkeypatch.setenv("PLAIT_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    settings = load_settings()
+    with pytest.raises(StoreError, match="no Chroma server at .*chroma run"):
+        ingest_paths([write_docs(tmp_path / "docs", 1)], settings, embedder, progress=False)
