@@ -24,7 +24,7 @@ from plait.agents.base import AgentReply, AgentRequest
 from plait.core.errors import PlaitError
 from plait.serve import housekeeping
 from plait.serve.errors import error_payload
-from plait.serve.history import has_checkpoints, rewind_last_turn
+from plait.serve.history import rewind_last_turn
 from plait.serve.output import OutputLimiter, count_tokens
 from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, turn_messages
 from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest
@@ -66,42 +66,54 @@ class Turn:
         extra = dict(body.plait or {})
         self.regenerate = bool(extra.pop("regenerate", False))
         self.options.update(extra)  # e.g. {"retrieve": "always"} for the rag agent
-        self.agent = None
+        self.agent: Any = None
+        self.agent_name = body.model
+        self.before: tuple | None = None
 
     def check(self) -> None:
         """Resolve the agent and the session's owner; raises before any streaming starts."""
         self.agent = self.pool.agent(self.body.model)
+        self.agent_name = str(getattr(self.agent, "name", "") or self.body.model)
         if self.session:
-            owner = session_owner(self.pool, self.session)
-            if owner and owner != self.body.model:
+            owner = session_row(self.pool, self.session)
+            if owner and owner[0] not in (self.agent_name, self.body.model):
                 raise SessionConflict(
-                    f"session {self.session!r} belongs to model {owner!r}, not {self.body.model!r}; "
+                    f"session {self.session!r} belongs to model {owner[0]!r}, not {self.body.model!r}; "
                     f"use another session id for this model"
                 )
 
     def request(self) -> AgentRequest:
         """Rewind for regenerate, then pick the messages the agent gets (call under the session lock)."""
-        messages = self.messages
-        if self.session:
-            if self.regenerate:
-                rewind_last_turn(self.pool.settings, self.session)
-            messages = turn_messages(messages, has_checkpoints(self.pool.settings, self.session))
-        return AgentRequest(messages=messages, session=self.session, options=dict(self.options))
+        if self.session and self.regenerate and not self.native_regenerate():
+            rewind_last_turn(self.pool.settings, self.session)
+        self.before = session_row(self.pool, self.session) if self.session else None
+        return AgentRequest(messages=turn_messages(self.messages, self.session), session=self.session, options=dict(self.options))
+
+    def native_regenerate(self) -> bool:
+        """Agents may offer ``regenerate(session, options) -> AgentReply`` (characters keep alternatives)."""
+        return callable(getattr(self.agent, "regenerate", None))
 
     def record(self) -> None:
-        if self.session:
+        """List the session for the page, unless the agent already recorded this turn itself."""
+        if self.session and session_row(self.pool, self.session) == self.before:
             title = next((m["content"] for m in self.messages if m["role"] == "user"), "")
-            sessions.touch(self.pool.settings, self.session, self.body.model, title=title)
+            sessions.touch(self.pool.settings, self.session, self.agent_name, title=title)
 
     def locked(self) -> threading.Lock | None:
         return self.pool.session_lock(self.session) if self.session else None
+
+    def _run_invoke(self) -> AgentReply:
+        request = self.request()
+        if self.session and self.regenerate and self.native_regenerate():
+            return self.agent.regenerate(self.session, request.options)
+        return self.agent.invoke(request)
 
     def invoke(self) -> AgentReply:
         lock = self.locked()
         if lock:
             lock.acquire()
         try:
-            reply = self.agent.invoke(self.request())
+            reply = self._run_invoke()
             self.record()
             return reply
         finally:
@@ -113,19 +125,24 @@ class Turn:
         if lock:
             lock.acquire()
         try:
-            run_turn_stream(self.agent, self.request(), emit, cancelled)
+            if self.session and self.regenerate and self.native_regenerate():
+                reply = self._run_invoke()
+                emit(reply.text)  # the agent's regenerate does not stream: one delta
+                emit(reply)
+            else:
+                run_turn_stream(self.agent, self.request(), emit, cancelled)
             self.record()
         finally:
             if lock:
                 lock.release()
 
 
-def session_owner(pool: AgentPool, session: str) -> str | None:
+def session_row(pool: AgentPool, session: str) -> tuple | None:
+    """(agent, updated, turns) of a listed session, or None."""
     if not (pool.settings.home / "checkpoints.sqlite").exists():
         return None
     with sessions.connect(pool.settings) as conn:
-        row = conn.execute("SELECT agent FROM plait_sessions WHERE name=?", (session,)).fetchone()
-    return row[0] if row else None
+        return conn.execute("SELECT agent, updated, turns FROM plait_sessions WHERE name=?", (session,)).fetchone()
 
 
 def plait_extras(turn: Turn, reply: AgentReply | None, housekeeping_task: str | None = None) -> dict[str, Any]:

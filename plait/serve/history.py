@@ -46,7 +46,11 @@ def has_checkpoints(settings: Settings, name: str) -> bool:
 
 
 def history(settings: Settings, name: str) -> list[dict[str, Any]]:
-    """The session's messages (user/assistant/system; tool traffic left out), oldest first."""
+    """The session's messages (user/assistant/system; tool traffic left out), oldest first.
+
+    Read from the thread's latest checkpoint, so it works for any agent graph on the plait
+    checkpointer whose state keeps the transcript in ``messages`` or ``history``.
+    """
     if not has_checkpoints(settings, name):
         return []
     saver = sessions.checkpointer(settings)
@@ -58,7 +62,8 @@ def history(settings: Settings, name: str) -> list[dict[str, Any]]:
         return []
     values = found.checkpoint.get("channel_values", {}) or {}
     out = []
-    for message in values.get("messages", []) or []:
+    # graphs name their transcript channel "messages" (LangGraph's convention) or "history" (rag)
+    for message in values.get("messages") or values.get("history") or []:
         item = to_dict(message)
         if item and item["role"] in ("user", "assistant", "system") and item["content"]:
             out.append(item)

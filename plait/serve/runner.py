@@ -42,17 +42,26 @@ def check_session_name(name: str) -> str:
     return name
 
 
-def turn_messages(messages: list[dict[str, Any]], session_has_history: bool) -> list[dict[str, Any]]:
-    """What the agent gets: everything when stateless or for a new session; else only the new turn.
+def turn_messages(messages: list[dict[str, Any]], session: str | None) -> list[dict[str, Any]]:
+    """What the agent gets: every message when stateless; with a session only the new turn.
 
-    Clients such as Open WebUI resend the whole chat each time; with a session the checkpoint
-    already holds the earlier turns, so only the messages after the last assistant reply are new.
+    Clients such as Open WebUI resend the whole chat each time, but a session's checkpoint already
+    holds the earlier turns (and a character's greeting, which its agent records itself), so only
+    the messages after the last assistant reply are new.
     """
-    if not session_has_history:
+    if not session:
         return messages
     last_assistant = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=-1)
     new = messages[last_assistant + 1:]
     return new or messages[-1:]
+
+
+class _PoolContext(AgentContext):
+    """An AgentContext whose model is the pool's shared one, loaded on first use (not at build)."""
+
+    @property
+    def model(self):  # type: ignore[override]
+        return self._pool.shared_model()
 
 
 class AgentPool:
@@ -77,8 +86,10 @@ class AgentPool:
         for name in host.agents.names():
             if name == CHARACTER_AGENT:
                 continue  # only meaningful as character/<name>
-            factory = host.agents.get(name)
-            desc = getattr(factory, "description", "") or (factory.__doc__ or "").strip().split("\n")[0]
+            try:
+                desc = str(getattr(self.agent(name), "description", "") or "")
+            except Exception:  # an agent that cannot be built is still listed; using it reports why
+                desc = ""
             out.append(ModelEntry(name, "agent", desc, host.agents.entry(name).plugin))
         if CHARACTER_AGENT in host.agents:
             for source_name, source in host.characters.items():
@@ -87,7 +98,11 @@ class AgentPool:
                 except Exception:  # a broken source must not hide the others
                     continue
                 for char in names:
-                    out.append(ModelEntry(f"{CHARACTER_AGENT}/{char}", "character", f"character {char}", host.characters.entry(source_name).plugin))
+                    try:
+                        desc = " ".join(str(getattr(source.load(char), "description", "")).split())[:160]
+                    except Exception:
+                        desc = ""
+                    out.append(ModelEntry(f"{CHARACTER_AGENT}/{char}", "character", desc, host.characters.entry(source_name).plugin))
         return out
 
     def character(self, name: str):
@@ -96,9 +111,8 @@ class AgentPool:
 
         for _, source in get_host().characters.items():
             try:
-                if name in list(source.names()):
-                    return source.load(name)
-            except NotFound:
+                return source.load(name)
+            except (NotFound, LookupError):
                 continue
         raise NotFound(f"no character named {name!r}; GET /v1/models lists the character/<name> models")
 
@@ -128,8 +142,8 @@ class AgentPool:
         factory, arg = resolve_agent_factory(model)
         if model.startswith(f"{CHARACTER_AGENT}/"):
             self.character(arg or "")  # 404 for an unknown character before building anything
-        ctx = AgentContext(self.settings, arg=arg)
-        ctx._model = self.shared_model()  # one loaded model for every agent, not one each
+        ctx = _PoolContext(self.settings, arg=arg)
+        ctx._pool = self  # one loaded model for every agent, not one each
         agent = factory(ctx)
         with self._lock:
             return self._agents.setdefault(model, agent)
@@ -203,10 +217,3 @@ def run_turn_stream(agent: Agent, request: AgentRequest, emit: Callable[[Any], N
         close = getattr(gen, "close", None)
         if close:
             close()
-
-
-def reply_of(items: list[Any]) -> AgentReply:
-    for item in items:
-        if isinstance(item, AgentReply):
-            return item
-    return AgentReply("".join(i for i in items if isinstance(i, str)))

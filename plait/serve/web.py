@@ -6,6 +6,7 @@ routes, which need the API key like the rest of the API.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -29,13 +30,21 @@ def _pool(request: Request) -> AgentPool:
 async def character(name: str, request: Request) -> dict:
     pool = _pool(request)
     char = await pool.run(pool.character, name)
+    display = str(getattr(char, "name", "") or name)
+    user = str(pool.settings.table("characters").get("user_name", "User"))
     return {
-        "name": getattr(char, "name", name),
+        "name": display,
         "model": f"character/{name}",
         "description": getattr(char, "description", "") or "",
-        "greetings": list(getattr(char, "greetings", None) or []),
+        "greetings": [_macros(g, display, user) for g in getattr(char, "greetings", None) or []],
         "avatar": f"/api/characters/{name}/avatar" if getattr(char, "avatar", None) else None,
     }
+
+
+def _macros(text: str, char: str, user: str) -> str:
+    """SillyTavern's {{char}} / {{user}} macros, as the character agent fills them."""
+    text = re.sub(r"\{\{char\}\}|<BOT>", lambda _m: char, str(text), flags=re.I)
+    return re.sub(r"\{\{user\}\}|<USER>", lambda _m: user, text, flags=re.I)
 
 
 @router.get("/characters/{name}/avatar", summary="A character's avatar (PNG)", response_class=Response)

@@ -92,6 +92,10 @@ class TalkAgent:
     def invoke(self, request: AgentRequest) -> AgentReply:
         TalkAgent.seen_options.append(dict(request.options))
         if request.session:
+            config = {"configurable": {"thread_id": request.session}}
+            if self.prefix and not self.stateful.get_state(config).values.get("messages"):
+                # like the real character agent: a new session starts with the greeting
+                self.stateful.update_state(config, {"messages": [{"role": "assistant", "content": "Good day! I am Ada."}]}, as_node="answer")
             state = self.stateful.invoke({"messages": request.messages}, {"configurable": {"thread_id": request.session}})
         else:
             state = self.stateless.invoke({"messages": request.messages})
