@@ -53,9 +53,9 @@ def check(gold: str, pred: str) -> dict:
         why = "same text (neither is a formula)" if same else "neither answer parses as math and the texts differ"
         return {"equivalent": same, "reason": why, **shown}
     if not g_ok:
-        return {"equivalent": False, "reason": f"could not parse the gold answer {gold!r} as math (malformed LaTeX?)", **shown}
+        return {"equivalent": False, "reason": f"could not parse the gold answer '{gold}' as math (malformed LaTeX?)", **shown}
     if not p_ok:
-        return {"equivalent": False, "reason": f"could not parse the predicted answer {pred!r} as math (malformed LaTeX?)", **shown}
+        return {"equivalent": False, "reason": f"could not parse the predicted answer '{pred}' as math (malformed LaTeX?)", **shown}
     ok = verify(g, p, timeout_seconds=None)
     rel = "equal" if ok else "not equal"
     return {"equivalent": bool(ok), "reason": f"{rel}: {shown['gold_parsed']} vs {shown['pred_parsed']}", **shown}

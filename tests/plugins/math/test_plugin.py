@@ -54,3 +54,13 @@ def test_cli_prompts(plait_cli):
     assert shown.json()["prompt"].endswith("Question:2+2?\nAnswer:4")
     bad = plait_cli("math", "prompts", "augmentation", "--set", "oops")
     assert bad.exit_code == 1 and "KEY=VALUE" in bad.stderr
+
+
+def test_math_python_tool_runs_in_the_sandbox(plait_home):
+    from plait.core.host import get_host
+    from plait.plugins.math.interpreter import run_cells
+
+    if run_cells(["import sympy"]).status != "ok":
+        pytest.skip("no sandbox with sympy (apt-get install bubblewrap python3-sympy)")
+    out = get_host().tools.get("math_python").call({"code": "import sympy as sp\nprint(sp.factorint(360))"})
+    assert out["status"] == "ok" and out["stdout"].strip() == "{2: 3, 3: 2, 5: 1}" and out["backend"]
