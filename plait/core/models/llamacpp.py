@@ -19,6 +19,7 @@ Options in ``[llamacpp]`` (or ``PLAIT_LLAMACPP__<KEY>``): ``n_ctx`` (4096), ``n_
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import threading
 from pathlib import Path
@@ -42,6 +43,19 @@ TOOLS_SYSTEM = "You are a helpful assistant. You can answer directly or call the
 
 _cache: dict[tuple[str, str, int], tuple[Any, threading.Lock]] = {}
 _cache_lock = threading.Lock()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Free cached models before interpreter teardown; Llama.__del__ run later finds its C
+    bindings gone and prints tracebacks."""
+    with _cache_lock:
+        for llm, _lock in _cache.values():
+            try:
+                llm.close()
+            except Exception:
+                pass
+        _cache.clear()
 
 
 def packaged_models() -> dict[str, str]:
