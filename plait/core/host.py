@@ -158,7 +158,7 @@ class Host:
     def call_each(self, hook: str, **kwargs: Any) -> None:
         """Call ``hook`` on every plugin separately, so a failure names its plugin and hook."""
         caller = getattr(self.pm.hook, hook)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order: built-ins, entry points, extras
             _trace(f"call {hook} -> {impl.plugin_name}")
             args = {k: v for k, v in kwargs.items() if k in impl.argnames}
             bound = {

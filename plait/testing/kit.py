@@ -136,3 +136,26 @@ class StoreHandle:
 
         res = self.collection.query(query_embeddings=self.embedder.embed([text]), n_results=k)
         return [(doc, similarity(dist)) for doc, dist in zip(res["documents"][0], res["distances"][0])]
+
+
+def fake_distribution(site: Any, name: str, module_code: str, *, module: str | None = None,
+                      version: str = "1.0", entry_point: str | None = None,
+                      direct_url: dict | None = None) -> Any:
+    """Write an installed-looking distribution (module + ``.dist-info`` with a ``plait`` entry
+    point) into the folder ``site``, without pip. Put ``site`` on ``sys.path`` (or PYTHONPATH)
+    and the host discovers it like a pip-installed plugin. ``direct_url`` is PEP 610's
+    ``direct_url.json`` (e.g. ``{"url": "file:///src", "dir_info": {"editable": True}}``)."""
+    from pathlib import Path
+
+    site = Path(site)
+    site.mkdir(parents=True, exist_ok=True)
+    module = module or name.replace("-", "_").replace(".", "_")
+    (site / f"{module}.py").write_text(module_code, encoding="utf-8")
+    info = site / f"{module}-{version}.dist-info"
+    info.mkdir(exist_ok=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[plait]\n{entry_point or name} = {module}\n", encoding="utf-8")
+    (info / "RECORD").write_text("", encoding="utf-8")
+    if direct_url is not None:
+        (info / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
+    return site
