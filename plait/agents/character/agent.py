@@ -230,6 +230,10 @@ class CharacterAgent:
         self.graph(True).update_state(self._config(session), {"summarized_upto": len(messages)}, as_node="remember")
         return text
 
+    def end_session(self, session: str) -> str:
+        """Call when a chat ends (the REPL's /exit): writes what is not yet remembered. Returns the summary."""
+        return self.summarize(session)
+
     def _cmd_regenerate(self, session: str | None, args: str) -> str:
         return self.regenerate(self._need_session(session, "/regenerate")).text
 
