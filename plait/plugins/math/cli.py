@@ -131,6 +131,7 @@ def eval_math(
     console.print(
         f"accuracy {summary['accuracy']:.3f} ({summary['correct']}/{summary['total']}), "
         f"sandbox {', '.join(summary['backends']) or 'not used'}"
+        + (f", {summary['errors']} item(s) failed" if summary["errors"] else "")
         + (f"; records in {summary['out']}" if summary.get("out") else ""),
         highlight=False,
     )

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from plait.core.errors import InputError, PlaitError
+from plait.core.errors import InputError, ModelUnavailable, PlaitError
 
 SAMPLE_DATA = Path(__file__).parent / "data" / "gsm8k_mini.jsonl"
 
@@ -58,8 +58,13 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
                                    "backend": None, "backends": [], "executions": [], "error": None}
             try:
                 reply = agent.invoke(AgentRequest([{"role": "user", "content": item["question"]}]))
-            except PlaitError as exc:  # one failing item must not sink the run
-                rec["error"] = str(exc)
+            except ModelUnavailable:
+                if not records:  # no server at all: say so instead of scoring N failures
+                    raise
+                rec["error"] = "model unavailable"
+                rec["reason"] = "the agent failed"
+            except Exception as exc:  # one failing item must not sink the run
+                rec["error"] = str(exc) if isinstance(exc, PlaitError) else f"{type(exc).__name__}: {exc}"
                 rec["reason"] = "the agent failed"
             else:
                 ex = reply.extras

@@ -101,3 +101,29 @@ def test_cli_solve_json(plait_host, plait_cli, sandbox_backend):
     assert res.exit_code == 0, res.output
     out = res.json()
     assert out["answer"] == "13" and out["backend"] == sandbox_backend and out["executions"][0]["stdout"].strip() == "13"
+
+
+def test_a_failing_item_is_recorded_and_the_run_goes_on(plait_settings, sandbox_backend):
+    from plait.agents.base import AgentContext
+    from plait.agents.math.graph import MathAgent
+    from plait.core.errors import ModelResponseError, ModelUnavailable
+    from plait.plugins.math.evaluate import evaluate
+
+    def flaky(messages, options):
+        if "Tom" in messages[1]["content"]:
+            raise ModelResponseError("the server answered garbage")
+        return solver(messages, options)
+
+    items = load_items(SAMPLE_DATA, limit=4)
+    agent = MathAgent(AgentContext(plait_settings, _model=ScriptedChatModel(default=flaky)))
+    summary = evaluate(items, agent)
+    assert summary["errors"] == 1 and summary["correct"] == 3
+    bad = summary["records"][3]
+    assert bad["error"] == "the server answered garbage" and not bad["correct"]
+
+    def down(messages, options):
+        raise ModelUnavailable("no model server at http://127.0.0.1:9/v1")
+
+    dead = MathAgent(AgentContext(plait_settings, _model=ScriptedChatModel(default=down)))
+    with pytest.raises(ModelUnavailable):
+        evaluate(items, dead)
