@@ -64,7 +64,8 @@ def build_graph(agent: Any, checkpointer: Any = None):
         options = state.get("options") or {}
         msgs, info = prompts.build_prompt(
             agent.character, chat, user=agent.user_name, lore=state.get("lore"), memory=state.get("memory"),
-            context_tokens=agent.context_tokens, reply_tokens=int(options.get("max_tokens") or agent.reply_tokens),
+            context_tokens=min(agent.context_tokens, int(getattr(agent.model, "n_ctx", 0) or agent.context_tokens)),
+            reply_tokens=int(options.get("max_tokens") or agent.reply_tokens),
             count_tokens=agent.count_tokens,
         )
         chat_opts = ChatOptions(

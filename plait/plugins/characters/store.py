@@ -34,6 +34,9 @@ def load_example(slug: str) -> Character:
     path = example_files()[slug]
     character = character_from_toml(path.read_bytes(), str(path))
     character.origin = "example"
+    from plait.plugins.characters.cards import default_avatar
+
+    character.avatar = default_avatar(character.name)  # so the web page and PNG export have an image
     return character
 
 

@@ -268,3 +268,38 @@ def test_examples_load_with_profile_greetings_and_lorebook(settings):
         assert any(e["constant"] for e in entries) and len(entries) >= 4
         # an example exports to a valid PNG card
         assert read_png(write_png(character), "x").data == character.data
+
+
+def test_plait_toml_character_import_and_errors(tmp_path, settings):
+    good = tmp_path / "nell.toml"
+    good.write_text(
+        'name = "Nell"\nera = "1900s"\nknowledge_cutoff = "1909"\nprofile = """First para.\n\nSecond para."""\n'
+        'greetings = ["Hi {{user}}", "Hello again"]\n'
+        '[lorebook]\nscan_depth = 2\n[[lorebook.entries]]\nkeys = ["boat"]\ncontent = "She rows."\n'
+    )
+    runner = CliRunner()
+    res = runner.invoke(_cli(), ["characters", "import", str(good), "--json"])
+    assert res.exit_code == 0, res.output
+    nell = BuiltinSource(settings).load("nell")
+    assert nell.greetings == ["Hi {{user}}", "Hello again"]
+    assert nell.description == "First para." and nell.era == "1900s"
+    assert nell.character_book["entries"][0]["keys"] == ["boat"]
+    for text, fragment in [
+        ('name = "X"\ngreetings = []\n', "greetings"),
+        ('name = "X"\ngreetings = ["hi"]\ncolour = "red"\n', "unknown keys colour"),
+        ('name = = "X"', "not valid TOML"),
+        ('greetings = ["hi"]\n', "data.name"),
+    ]:
+        bad = tmp_path / "bad.toml"
+        bad.write_text(text)
+        with pytest.raises(InputError, match=fragment):
+            read_card_file(bad)
+
+
+def test_examples_have_an_avatar_and_export_round_trips(tmp_path, settings):
+    ada = BuiltinSource(settings).load("ada-lovelace")
+    assert ada.avatar and ada.avatar.startswith(b"\x89PNG")
+    out = tmp_path / "ada.png"
+    out.write_bytes(write_png(ada))
+    again = read_card_file(out)
+    assert again.data == ada.data and again.name == "Ada Lovelace"
