@@ -9,7 +9,8 @@ Without a Lean toolchain every check answers ``unavailable`` with what to instal
 
 Config: the ``[lean]`` table (``PLAIT_LEAN__REPL`` ...): ``repl`` (command line of the REPL),
 ``project`` (its working directory, a Lake project with Mathlib), ``header``, ``timeout`` (s),
-``allowed_axioms`` (comma list), ``sandbox`` (auto | bubblewrap | none).
+``allowed_axioms`` (comma list), ``sandbox`` (auto | bubblewrap | none), ``binds`` (extra
+read-only paths under the hidden home). The REPL never gets the host's environment variables.
 """
 
 from __future__ import annotations
@@ -114,25 +115,56 @@ def _bwrap_works() -> bool:
     return _BWRAP_OK
 
 
-def _bwrap_prefix(cwd: str | None) -> list[str]:
-    # The toolchain and Mathlib live anywhere on the host: bind it all read-only, cut the network.
-    argv = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev",
-            "--proc", "/proc", "--tmpfs", "/tmp"]
+ENV_KEEP = ("PATH", "LANG", "LC_ALL", "ELAN_HOME", "LEAN_PATH", "LEAN_SRC_PATH", "LEAN_SYSROOT")
+
+
+def repl_env() -> dict[str, str]:
+    """The REPL's whole environment: what Lean needs, never the host's secrets (API keys ...)."""
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith(("LAKE_", "LEAN_", "ELAN_"))}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env["HOME"] = os.path.expanduser("~")
+    return env
+
+
+def _needed_paths(argv: list[str], cwd: str | None, extra: list[str]) -> list[str]:
+    """Host paths the REPL needs under a hidden home: the toolchain, the project, the binaries."""
+    paths = [os.environ.get("ELAN_HOME") or os.path.expanduser("~/.elan")]
+    paths += [cwd] if cwd else []
+    for arg in argv:
+        if os.path.isabs(arg) and os.path.exists(arg):
+            real = os.path.realpath(arg)
+            root = real.split("/.lake/")[0] if "/.lake/" in real else os.path.dirname(os.path.dirname(real))
+            paths.append(root)
+    return [p for p in dict.fromkeys(paths + list(extra)) if p and os.path.exists(p)]
+
+
+def _bwrap_prefix(cwd: str | None, argv: list[str] | None = None, extra: list[str] | None = None) -> list[str]:
+    # The file system is visible read-only, the network is gone, and the home directory (where
+    # configs and keys live) is hidden except for what Lean needs.
+    out = ["bwrap", "--unshare-all", "--die-with-parent", "--clearenv", "--ro-bind", "/", "/", "--dev", "/dev",
+           "--proc", "/proc", "--tmpfs", "/tmp"]
+    home = os.path.expanduser("~")
+    if argv is not None and home not in ("/", ""):
+        out += ["--tmpfs", home]
+        for path in _needed_paths(argv, cwd, extra or []):
+            out += ["--ro-bind", path, path]
+    for key, value in repl_env().items():
+        out += ["--setenv", key, value]
     if cwd:
-        argv += ["--chdir", cwd]
-    return argv
+        out += ["--chdir", cwd]
+    return out
 
 
 # -- the REPL process ----------------------------------------------------------------------------------
 class LeanRepl:
     """One REPL process; ``send`` writes a command and reads one JSON answer under a deadline."""
 
-    def __init__(self, argv: list[str], cwd: str | None, sandbox: str):
+    def __init__(self, argv: list[str], cwd: str | None, sandbox: str, binds: list[str] | None = None):
         self.sandbox = sandbox
-        full = (_bwrap_prefix(cwd) if sandbox == "bubblewrap" else []) + argv
+        full = (_bwrap_prefix(cwd, argv, binds) if sandbox == "bubblewrap" else []) + argv
         self.proc = subprocess.Popen(
             full, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, start_new_session=True,
+            cwd=cwd, env=repl_env(), start_new_session=True,
         )
         self.buf = b""
         self.headers: dict[str, int] = {}  # header text -> env id
@@ -251,7 +283,9 @@ class LeanChecker:
     def _repl(self, argv: list[str]) -> LeanRepl:
         if self.repl is None or not self.repl.alive():
             cwd = self.config.get("project") or None
-            self.repl = LeanRepl(argv, str(cwd) if cwd else None, _sandbox_mode(self.config))
+            binds = self.config.get("binds") or []
+            binds = [b.strip() for b in binds.split(",")] if isinstance(binds, str) else list(binds)
+            self.repl = LeanRepl(argv, str(cwd) if cwd else None, _sandbox_mode(self.config), binds)
         return self.repl
 
     def check(self, code: str, statement: str | None = None, header: str | None = None, timeout: float | None = None) -> LeanResult:

@@ -164,3 +164,23 @@ def test_cli_with_fake_repl(tmp_path, statements):
     assert json.loads(ok.stdout)["status"] == "valid"
     bad = _lean_cli(tmp_path, env, str(f), "--statement", st.replace("26", "25"))
     assert bad.returncode == 1 and "statement_changed" in bad.stdout
+
+
+def test_repl_sees_no_host_secrets(tmp_path, monkeypatch):
+    if not shutil.which("bwrap"):
+        pytest.skip("bubblewrap not installed (apt-get install bubblewrap)")
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "plait.toml").write_text('llm_api_key = "sk-secret"\n')
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    probe = f'#eval IO.getEnv "OPENAI_API_KEY"\n#eval IO.FS.readFile "{home}/plait.toml"'
+    for mode, file_visible in (("bubblewrap", False), ("none", True)):
+        repl = LeanRepl([sys.executable, str(FAKE)], None, mode)
+        try:
+            answer = repl.send({"cmd": probe}, timeout=30)
+        finally:
+            repl.close()
+        texts = [m["data"] for m in answer["messages"]]
+        assert texts[0] == "none"  # environment variables never reach the REPL
+        assert ("sk-secret" in texts[1]) is file_visible  # the home directory is hidden in the sandbox
