@@ -55,6 +55,7 @@ def main():
         for d in ("/usr/local/bin", "/usr/bin", "/bin"):
             if os.path.exists(os.path.join(d, exe)):
                 exe = os.path.join(d, exe)
+                argv = [exe] + argv[1:]  # so sys.executable resolves without a PATH
                 break
     try:
         os.execve(exe, argv, env)

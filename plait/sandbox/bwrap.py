@@ -66,6 +66,8 @@ class BubblewrapSandbox:
             "--symlink", "usr/sbin", "/sbin",
             "--proc", "/proc",
             "--dev", "/dev",
+            "--size", size, "--tmpfs", "/dev/shm",
+            "--remount-ro", "/dev",
             "--size", size, "--tmpfs", "/tmp",
             "--size", size, "--tmpfs", WORKDIR,
             "--chdir", WORKDIR,
@@ -74,6 +76,7 @@ class BubblewrapSandbox:
         ]
         if os.path.exists("/etc/ld.so.cache"):
             argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        argv += ["--remount-ro", "/"]  # the root bwrap builds is a tmpfs: freeze it after set-up
         return argv + [self.python, "-I", "-S", "-c", harness.BOOTSTRAP]
 
     def run(self, argv, *, files, stdin, limits, env) -> ExecResult:

@@ -186,16 +186,18 @@ class DockerSandbox:
             killed.set()
             self._kill(cid)
 
-        try:
-            sock.settimeout(max(0.01, limits.timeout_s - (time.monotonic() - start)))
+        # stdin goes in from a thread, so a program that never reads it cannot block us
+        def feed() -> None:
             try:
                 sock.sendall(payload)
                 sock.shutdown(socket.SHUT_WR)
-            except (socket.timeout, TimeoutError):
-                kill()
             except OSError:
-                pass  # the program exited without reading all of its stdin
-            sock.settimeout(None)
+                pass  # the program exited without reading all of its stdin, or we closed
+
+        sock.settimeout(None)
+        writer = threading.Thread(target=feed, name="plait-docker-stdin", daemon=True)
+        try:
+            writer.start()
             demux = _Demux(sock)
             pumped = harness.pump(
                 write_fd=None, read_fds={sock.fileno(): "stdout"}, payload=b"", limits=limits,
@@ -205,9 +207,11 @@ class DockerSandbox:
                 pumped.reason = "timeout"
         finally:
             try:
+                sock.shutdown(socket.SHUT_RDWR)
                 sock.close()
             except OSError:
                 pass
+            writer.join(5)
         oom, cpu_s, max_rss = _cgroup_stats(cid)
         code = None
         try:
@@ -238,7 +242,7 @@ class _Demux:
 
     def read(self, fd: int) -> list[tuple[str, bytes]]:
         try:
-            data = self.sock.recv(65536)
+            data = self.sock.recv(65536, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return [("", b"")]
         except OSError:

@@ -100,7 +100,8 @@ def pump(
     reason: str | None = None
     sel = selectors.DefaultSelector()
     for fd in read_fds:
-        os.set_blocking(fd, False)
+        if read_chunk is None:  # a custom reader (a socket shared with a writer thread) stays blocking
+            os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
     view = memoryview(payload)
     if write_fd is not None:
