@@ -141,8 +141,11 @@ def session_row(pool: AgentPool, session: str) -> tuple | None:
     """(agent, updated, turns) of a listed session, or None."""
     if not (pool.settings.home / "checkpoints.sqlite").exists():
         return None
-    with sessions.connect(pool.settings) as conn:
+    conn = sessions.connect(pool.settings)
+    try:
         return conn.execute("SELECT agent, updated, turns FROM plait_sessions WHERE name=?", (session,)).fetchone()
+    finally:
+        conn.close()
 
 
 def plait_extras(turn: Turn, reply: AgentReply | None, housekeeping_task: str | None = None) -> dict[str, Any]:
@@ -241,14 +244,16 @@ async def _sse(turn: Turn) -> AsyncIterator[str]:
     sent: list[str] = []
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
     try:
-        async for item in turn.pool.stream(turn.stream_work):
-            if isinstance(item, AgentReply):
-                reply = item
-            elif isinstance(item, str):
-                out = limiter.feed(item)
-                if out:
-                    sent.append(out)
-                    yield _chunk(cid, created, model, {"content": out})
+        async for batch in turn.pool.stream(turn.stream_work):
+            out = ""
+            for item in batch:
+                if isinstance(item, AgentReply):
+                    reply = item
+                elif isinstance(item, str):
+                    out += limiter.feed(item)
+            if out:
+                sent.append(out)
+                yield _chunk(cid, created, model, {"content": out})
         tail = limiter.finish()
         if tail:
             sent.append(tail)

@@ -37,11 +37,13 @@ def has_checkpoints(settings: Settings, name: str) -> bool:
     """Whether the thread ``name`` has any checkpoint yet (False before its first turn)."""
     if not _db_exists(settings):
         return False
-    with sessions.connect(settings) as conn:
-        try:
-            row = conn.execute("SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (name,)).fetchone()
-        except sqlite3.OperationalError:
-            return False  # LangGraph's tables do not exist yet
+    conn = sessions.connect(settings)
+    try:
+        row = conn.execute("SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (name,)).fetchone()
+    except sqlite3.OperationalError:
+        return False  # LangGraph's tables do not exist yet
+    finally:
+        conn.close()
     return row is not None
 
 

@@ -157,8 +157,9 @@ class AgentPool:
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def stream(self, work: Callable[[Callable[[Any], None], threading.Event], None]) -> AsyncIterator[Any]:
-        """Run ``work(emit, cancelled)`` on one worker thread; yield what it emits, in order.
+    async def stream(self, work: Callable[[Callable[[Any], None], threading.Event], None]) -> AsyncIterator[list[Any]]:
+        """Run ``work(emit, cancelled)`` on one worker thread; yield what it emits, in order, in
+        batches of whatever was ready at once (fewer, larger SSE chunks under load).
 
         ``work`` raising is re-raised here; if the consumer stops early (client gone), ``cancelled``
         is set so the worker can stop between items.
@@ -185,12 +186,21 @@ class AgentPool:
         future = loop.run_in_executor(self.executor, body)
         try:
             while True:
-                item = await queue.get()
-                if item is done:
-                    break
-                if isinstance(item, _Failure):
-                    raise item.exc
-                yield item
+                batch = [await queue.get()]
+                while not queue.empty():  # whatever else is ready goes out together
+                    batch.append(queue.get_nowait())
+                ready, end = [], None
+                for item in batch:
+                    if item is done or isinstance(item, _Failure):
+                        end = item
+                        break
+                    ready.append(item)
+                if ready:
+                    yield ready
+                if isinstance(end, _Failure):
+                    raise end.exc
+                if end is done:
+                    return
         finally:
             cancelled.set()
             if not future.done():

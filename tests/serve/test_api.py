@@ -30,7 +30,8 @@ def test_non_streaming_completion_carries_citations(client):
     assert resp.usage.completion_tokens > 0
 
 
-def test_streaming_completion_deltas_then_extras(client):
+def test_streaming_completion_deltas_then_extras(client, monkeypatch):
+    monkeypatch.setattr(TalkAgent, "stream_delay", 0.02)  # pieces that arrive apart go out apart
     stream = client.chat.completions.create(model="talk", messages=[{"role": "user", "content": "stream me"}], stream=True)
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
