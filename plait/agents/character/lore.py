@@ -3,7 +3,7 @@
 An enabled entry activates when it is ``constant``, or when one of its ``keys`` occurs in the
 last ``scan_depth`` messages (and, for a ``selective`` entry, one of its ``secondary_keys`` too).
 Keys match case-insensitively unless ``case_sensitive``; a key written ``/pattern/flags`` is a
-regular expression. Activated entries are admitted by priority (constants first) until the
+regular expression (every key, with V3's ``use_regex``). Activated entries are admitted by priority (constants first) until the
 ``token_budget`` is spent, then ordered by ``insertion_order`` (lower = earlier in the prompt).
 With ``recursive_scanning``, activated content is scanned once more for further keys.
 """
@@ -51,6 +51,9 @@ def _num(value: Any, default: float) -> float:
 
 def _matches(entry: dict[str, Any], text: str) -> bool:
     cs = bool(entry.get("case_sensitive", False))
+    if entry.get("use_regex"):  # V3: every key is a regular expression
+        entry = {**entry, "keys": [f"/{k}/" for k in entry.get("keys") or []],
+                 "secondary_keys": [f"/{k}/" for k in entry.get("secondary_keys") or []]}
     if not any(key_matches(k, text, cs) for k in entry.get("keys") or []):
         return False
     if entry.get("selective"):

@@ -64,6 +64,9 @@ def test_regex_case_and_whole_words():
     assert "LORE-REGEX" in contents(scan(book(), msgs("a GHOOOST!"), WORDS))
     assert "LORE-CASE" not in contents(scan(book(), msgs("the crown"), WORDS))
     assert "LORE-CASE" in contents(scan(book(), msgs("the Crown"), WORDS))
+    v3 = {"entries": [{"keys": ["col(ou)?r"], "use_regex": True, "content": "LORE-V3-REGEX"}]}
+    assert contents(scan(v3, msgs("what colour?"), WORDS)) == ["LORE-V3-REGEX"]
+    assert contents(scan(v3, msgs("what hue?"), WORDS)) == []
     assert not key_matches("ship", "friendship")
     assert key_matches("C++", "I like c++ a lot")
 
