@@ -219,6 +219,11 @@ class LeanRepl:
 _DECL = re.compile(r"(?m)^\s*(?:@\[[^\]]*\]\s*)?(?:private\s+|protected\s+)?(theorem|lemma)\s+([^\s(:{\[]+)")
 
 
+# Commands that can make the same text mean something else (e.g. a notation redefining a numeral).
+_SYNTAX = re.compile(r"(?m)^\s*(?:@\[[^\]]*\]\s*)?(?:scoped\s+|local\s+)?"
+                     r"(notation|infixl?|infixr|prefix|postfix|macro_rules|macro|syntax|elab_rules|elab)\b")
+
+
 def _norm(text: str) -> str:
     text = re.sub(r"--[^\n]*", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -321,6 +326,11 @@ class LeanChecker:
             if _norm(mine[0]) != _norm(statement):
                 return LeanResult("statement_changed", f"theorem {target!r} is not the statement asked: got "
                                   f"{_norm(mine[0])[:300]!r}, asked {_norm(statement)[:300]!r}", theorem=target)
+            syntax = _SYNTAX.search(re.sub(r"--[^\n]*", "", body))
+            if syntax:
+                return LeanResult("statement_changed", f"the proof defines new syntax (`{syntax.group(1)}`), which can change "
+                                  "what the statement means; prove it without notation/macro/syntax/elab commands",
+                                  theorem=target)
         repl = self._repl(argv)
         sandbox = repl.sandbox
         try:

@@ -184,3 +184,12 @@ def test_repl_sees_no_host_secrets(tmp_path, monkeypatch):
         texts = [m["data"] for m in answer["messages"]]
         assert texts[0] == "none"  # environment variables never reach the REPL
         assert ("sk-secret" in texts[1]) is file_visible  # the home directory is hidden in the sandbox
+
+
+def test_new_syntax_counts_as_a_changed_statement(checker, statements):
+    st = statements["amc12a_2015_p10"]
+    code = f'{HEADER}\nlocal notation "26" => (27 : ℤ)\n\n{st} := by\n  omega\n'
+    res = checker.check(code, statement=st)
+    assert res.status == "statement_changed" and "notation" in res.message
+    helper = f"{HEADER}\nlemma helper (a : ℤ) : a = a := rfl\n\n{st} := by\n  omega\n"
+    assert checker.check(helper, statement=st).status == "valid"  # helper lemmas are fine
