@@ -66,11 +66,13 @@ def chunk_id(i: int, doc: BaseNode) -> str:
 
 
 def check_chunking(chunk_size: int, chunk_overlap: int, embedder: Embedder) -> None:
-    if chunk_size > embedder.max_tokens:
+    # Sentence encoders spend two of their positions on [CLS]/[SEP], which count_tokens leaves out.
+    limit = embedder.max_tokens - 2
+    if chunk_size > limit:
         raise ConfigError(
             f"chunk_size {chunk_size} is larger than what embedder {embedder.id!r} reads "
-            f"({embedder.max_tokens} tokens): text past that would be silently lost to dense search; "
-            f"set chunk_size <= {embedder.max_tokens} in plait.toml or PLAIT_CHUNK_SIZE"
+            f"({embedder.max_tokens} tokens, {limit} of text): text past that would be silently lost to "
+            f"dense search; set chunk_size <= {limit} in plait.toml or PLAIT_CHUNK_SIZE"
         )
     if chunk_overlap >= chunk_size:
         raise ConfigError(

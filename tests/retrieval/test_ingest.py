@@ -118,7 +118,7 @@ def test_chunk_size_beyond_embedder_is_refused_before_writing(settings, embedder
 
     settings.chunk_size = 100
     docs = write_docs(tmp_path / "docs", 1)
-    with pytest.raises(ConfigError, match=r"chunk_size 100 .* \(64 tokens\)"):
+    with pytest.raises(ConfigError, match=r"chunk_size 100 .* \(64 tokens, 62 of text\)"):
         ingest_paths([docs], settings, Small(), progress=False)
     assert not (settings.home / "chroma").exists() or store_rows(settings, Small()) == {}
 
