@@ -186,7 +186,8 @@ def build_data(character: Any, model: Any, out: Path, cfg: BuildConfig | None = 
         rid = f"protective-{k}"
         if done("protective", protective, rid):
             continue
-        topic = scripts.ANACHRONISMS[k % len(scripts.ANACHRONISMS)]
+        topics = [str(t) for t in character.plait_ext.get("anachronisms") or []] or scripts.ANACHRONISMS
+        topic = topics[k % len(topics)]
         prompt = scripts.PROTECTIVE_PROMPT.format(profile=summary, name=name, short=short, topic=topic, era=era, cutoff=cutoff)
         raw = _ask(model, prompt, cfg)
         parsed = scripts.parse_script(raw, _names(character))

@@ -3,6 +3,8 @@
     name = "Ada Lovelace"
     era = "England, 1815-1852"          # where and when the character lives
     knowledge_cutoff = "November 1852"  # nothing after this is known to the character
+    short_name = "Ada"                  # the name in scripts (default: the first word of name)
+    anachronisms = ["the telephone"]    # what build-data's provocateur asks about (default: a built-in list)
     description = "short card description"   # defaults to the profile's first paragraph
     profile = '''long biography; Character-LLM builds its data from it'''
     personality = "..."
@@ -41,7 +43,7 @@ from plait.plugins.characters.model import V2_SPEC, Character
 _KNOWN = {
     "name", "era", "knowledge_cutoff", "description", "profile", "personality", "scenario", "greetings",
     "greeting", "example_dialogue", "system_prompt", "post_history_instructions", "tags", "creator",
-    "character_version", "creator_notes", "lorebook",
+    "character_version", "creator_notes", "lorebook", "short_name", "anachronisms",
 }
 
 
@@ -98,6 +100,8 @@ def character_from_toml(blob: bytes | str, where: str) -> Character:
                 "era": raw.get("era", ""),
                 "knowledge_cutoff": raw.get("knowledge_cutoff", ""),
                 "profile": profile,
+                **({"short_name": raw["short_name"]} if raw.get("short_name") else {}),
+                **({"anachronisms": list(raw["anachronisms"])} if raw.get("anachronisms") else {}),
             }
         },
     }
