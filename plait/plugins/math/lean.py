@@ -15,18 +15,16 @@ read-only paths under the hidden home). The REPL never gets the host's environme
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import select
 import shlex
 import shutil
-import signal
-import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from plait.plugins.math.lean_repl import LeanRepl, ReplDied, ReplTimeout, sandbox_mode
 
 STATUSES = ("valid", "sorry", "error", "timeout", "statement_changed", "bad_axiom", "unavailable")
 DEFAULT_HEADER = "import Mathlib\nimport Aesop\n\nset_option maxHeartbeats 400000\n\nopen BigOperators Real Nat Topology Rat\n"
@@ -59,14 +57,6 @@ class LeanResult:
         }
 
 
-class ReplTimeout(Exception):
-    pass
-
-
-class ReplDied(Exception):
-    pass
-
-
 # -- configuration -----------------------------------------------------------------------------------
 def lean_config() -> dict[str, Any]:
     try:
@@ -92,127 +82,6 @@ def find_repl(config: dict[str, Any]) -> tuple[list[str] | None, str]:
     tools = [t for t in ("lean", "lake", "elan") if shutil.which(t) or os.path.exists(os.path.expanduser(f"~/.elan/bin/{t}"))]
     have = f"found {', '.join(tools)} but no REPL" if tools else "no Lean toolchain (lean, lake, elan) and no Lean REPL found"
     return None, f"Lean is not available: {have}; {INSTALL_HINT}"
-
-
-def _sandbox_mode(config: dict[str, Any]) -> str:
-    mode = str(config.get("sandbox", "auto")).lower()
-    if mode == "auto":
-        return "bubblewrap" if shutil.which("bwrap") and _bwrap_works() else "none"
-    return mode
-
-
-_BWRAP_OK: bool | None = None
-
-
-def _bwrap_works() -> bool:
-    global _BWRAP_OK
-    if _BWRAP_OK is None:
-        try:
-            proc = subprocess.run(_bwrap_prefix(None) + ["true"], capture_output=True, timeout=20, stdin=subprocess.DEVNULL)
-            _BWRAP_OK = proc.returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            _BWRAP_OK = False
-    return _BWRAP_OK
-
-
-ENV_KEEP = ("PATH", "LANG", "LC_ALL", "ELAN_HOME", "LEAN_PATH", "LEAN_SRC_PATH", "LEAN_SYSROOT")
-
-
-def repl_env() -> dict[str, str]:
-    """The REPL's whole environment: what Lean needs, never the host's secrets (API keys ...)."""
-    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith(("LAKE_", "LEAN_", "ELAN_"))}
-    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
-    env["HOME"] = os.path.expanduser("~")
-    return env
-
-
-def _needed_paths(argv: list[str], cwd: str | None, extra: list[str]) -> list[str]:
-    """Host paths the REPL needs under a hidden home: the toolchain, the project, the binaries."""
-    paths = [os.environ.get("ELAN_HOME") or os.path.expanduser("~/.elan")]
-    paths += [cwd] if cwd else []
-    for arg in argv:
-        if os.path.isabs(arg) and os.path.exists(arg):
-            real = os.path.realpath(arg)
-            root = real.split("/.lake/")[0] if "/.lake/" in real else os.path.dirname(os.path.dirname(real))
-            paths.append(root)
-    return [p for p in dict.fromkeys(paths + list(extra)) if p and os.path.exists(p)]
-
-
-def _bwrap_prefix(cwd: str | None, argv: list[str] | None = None, extra: list[str] | None = None) -> list[str]:
-    # The file system is visible read-only, the network is gone, and the home directory (where
-    # configs and keys live) is hidden except for what Lean needs.
-    out = ["bwrap", "--unshare-all", "--die-with-parent", "--clearenv", "--ro-bind", "/", "/", "--dev", "/dev",
-           "--proc", "/proc", "--tmpfs", "/tmp"]
-    home = os.path.expanduser("~")
-    if argv is not None and home not in ("/", ""):
-        out += ["--tmpfs", home]
-        for path in _needed_paths(argv, cwd, extra or []):
-            out += ["--ro-bind", path, path]
-    for key, value in repl_env().items():
-        out += ["--setenv", key, value]
-    if cwd:
-        out += ["--chdir", cwd]
-    return out
-
-
-# -- the REPL process ----------------------------------------------------------------------------------
-class LeanRepl:
-    """One REPL process; ``send`` writes a command and reads one JSON answer under a deadline."""
-
-    def __init__(self, argv: list[str], cwd: str | None, sandbox: str, binds: list[str] | None = None):
-        self.sandbox = sandbox
-        full = (_bwrap_prefix(cwd, argv, binds) if sandbox == "bubblewrap" else []) + argv
-        self.proc = subprocess.Popen(
-            full, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            cwd=cwd, env=repl_env(), start_new_session=True,
-        )
-        self.buf = b""
-        self.headers: dict[str, int] = {}  # header text -> env id
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def send(self, command: dict, timeout: float) -> dict:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        try:
-            self.proc.stdin.write((json.dumps(command, ensure_ascii=False) + "\n\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            raise ReplDied(f"the Lean REPL exited (exit code {self.proc.poll()})") from exc
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        while True:
-            text = self.buf.decode("utf-8", errors="replace")
-            if "\n\n" in text:
-                block, _, rest = text.partition("\n\n")
-                try:
-                    answer = json.loads(block)
-                except json.JSONDecodeError:
-                    answer = None
-                if answer is not None:
-                    self.buf = rest.encode()
-                    return answer
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ReplTimeout()
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                raise ReplTimeout()
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                raise ReplDied(f"the Lean REPL exited (exit code {self.proc.wait()})")
-            self.buf += chunk
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f:
-                f.close()
 
 
 # -- statements ----------------------------------------------------------------------------------------
@@ -290,7 +159,7 @@ class LeanChecker:
             cwd = self.config.get("project") or None
             binds = self.config.get("binds") or []
             binds = [b.strip() for b in binds.split(",")] if isinstance(binds, str) else list(binds)
-            self.repl = LeanRepl(argv, str(cwd) if cwd else None, _sandbox_mode(self.config), binds)
+            self.repl = LeanRepl(argv, str(cwd) if cwd else None, sandbox_mode(self.config), binds)
         return self.repl
 
     def check(self, code: str, statement: str | None = None, header: str | None = None, timeout: float | None = None) -> LeanResult:
