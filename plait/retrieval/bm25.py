@@ -71,8 +71,9 @@ def _dir(settings: Settings, collection: str) -> Path:
     return Path(settings.home) / "bm25" / _stem(settings, collection)
 
 
-def signature(settings: Settings, collection_name: str, collection) -> str:
-    return f"{collection.count()}:{read_generation(settings, collection_name)}"
+def signature(settings: Settings, collection_name: str, collection, count: int | None = None) -> str:
+    count = collection.count() if count is None else count
+    return f"{count}:{read_generation(settings, collection_name)}"
 
 
 def _build(collection, sig: str) -> BM25Index:
@@ -131,9 +132,9 @@ def _load(target: Path, sig: str) -> BM25Index | None:
         return None
 
 
-def get_index(settings: Settings, collection_name: str, collection) -> BM25Index:
+def get_index(settings: Settings, collection_name: str, collection, count: int | None = None) -> BM25Index:
     """The BM25 index matching the store now: from memory, from disk, or rebuilt."""
-    sig = signature(settings, collection_name, collection)
+    sig = signature(settings, collection_name, collection, count)
     key = (str(settings.home), _stem(settings, collection_name))
     with _LOCK:
         cached = _CACHE.get(key)

@@ -64,7 +64,7 @@ class Retriever:
         ):
             rows[cid] = {"text": doc or "", "meta": meta or {}, "similarity": similarity(dist), "bm25": None}
             fused[cid] = 1.0 / (RRF_K + rank + 1)
-        index = get_index(self.settings, self.name, self.collection)
+        index = get_index(self.settings, self.name, self.collection, total)
         bm25_hits = index.search(query, depth)
         for rank, (cid, score) in enumerate(bm25_hits):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
