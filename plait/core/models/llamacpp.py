@@ -174,7 +174,11 @@ class LlamaCppChatModel:
         self.n_threads = n_threads
         self.default_max_tokens = max_tokens
         self.default_temperature = temperature
-        self._llama("chat")  # fail now (missing llama-cpp-python, bad file), not at the first question
+        # Fail now if llama-cpp-python or the file is missing; load lazily, because a caller that
+        # only wants hidden_state() should not pay for the chat instance.
+        _llama_class()
+        if not self.model_path.is_file():
+            raise ModelUnavailable(f"GGUF model file {str(self.model_path)!r} does not exist")
 
     @classmethod
     def from_settings(cls, name: str, settings) -> "LlamaCppChatModel":
