@@ -151,6 +151,46 @@ async def run_server(url: str, sessions: int, turns: int, prefix: str, concurren
     return latencies, replies, errors
 
 
+def wait_for(url: str, proc: subprocess.Popen) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
+        time.sleep(0.2)
+
+
+def sequential_pair(settings, url: str, n: int, errors: list[str]) -> tuple[list[float], list[float]]:
+    """n requests each way, alternating; the same questions on both sides."""
+    import httpx
+
+    from plait.agents.base import get_agent
+
+    agent = get_agent("rag", settings)
+    inprocess_turn(agent, "seq-warm", "warm up")
+    ins, svs = [], []
+
+    async def go() -> None:
+        async with httpx.AsyncClient(timeout=300) as client:
+            await server_turn(client, url, "seq-warm-s", "warm up")
+            for i in range(n):
+                q = QUESTIONS[i % len(QUESTIONS)].format(t=token(i))
+                ins.append(inprocess_turn(agent, f"inseq-{i}", q)[0])
+                took, _, err = await server_turn(client, url, f"sseq-{i}", q)
+                svs.append(took)
+                if err:
+                    errors.append(f"sseq-{i}: {err}")
+
+    asyncio.run(go())
+    return ins, svs
+
+
 def cross_talk(replies: dict[str, list[str]], histories: dict[str, list[str]], sessions: int, prefix: str) -> list[str]:
     problems = []
     for i in range(sessions):
@@ -183,7 +223,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--turns", type=int, default=3)
-    parser.add_argument("--sequential", type=int, default=20, help="requests for the one-at-a-time comparison")
+    parser.add_argument("--sequential", type=int, default=100, help="requests for the one-at-a-time comparison")
+    parser.add_argument("--rounds", type=int, default=2, help="concurrent rounds per side, alternating")
     parser.add_argument("--write", action="store_true", help="write the section of benchmarks/RESULTS.md")
     args = parser.parse_args()
 
@@ -199,46 +240,44 @@ def main() -> None:
     settings = load_settings()
     ingest_paths([ROOT / "examples" / "docs"], settings, get_embedder(None, settings), progress=False)
 
-    # in-process first (the server is not running yet: one writer on the SQLite file at a time)
     t0 = time.perf_counter()
-    in_conc, in_replies = run_inprocess(settings, args.sessions, args.turns, "inproc", concurrent=True)
-    in_seq, _ = run_inprocess(settings, args.sequential, 1, "inseq", concurrent=False)
-    in_problems = cross_talk(in_replies, histories_of(settings, args.sessions, "inproc"), args.sessions, "inproc")
-
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-m", "plait", "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
         env=env, cwd=home, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
+    in_conc: list[float] = []
+    sv_conc: list[float] = []
+    errors: list[str] = []
+    problems: list[str] = []
+    in_problems: list[str] = []
     try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
-            time.sleep(0.2)
-        sv_conc, sv_replies, errors = asyncio.run(run_server(url, args.sessions, args.turns, "served", concurrent=True))
-        sv_seq, _, seq_errors = asyncio.run(run_server(url, args.sequential, 1, "sseq", concurrent=False))
-        errors += seq_errors
+        wait_for(url, proc)
+        # one at a time, interleaved (in-process, server, in-process, ...) so load from other
+        # processes on the machine hits both sides alike
+        in_seq, sv_seq = sequential_pair(settings, url, args.sequential, errors)
+        # concurrent rounds, alternating sides; the phases never overlap
+        for r in range(args.rounds):
+            lat, replies = run_inprocess(settings, args.sessions, args.turns, f"inproc{r}", concurrent=True)
+            in_conc += lat
+            in_problems += cross_talk(replies, histories_of(settings, args.sessions, f"inproc{r}"), args.sessions, f"inproc{r}")
+            lat, replies, errs = asyncio.run(run_server(url, args.sessions, args.turns, f"served{r}", concurrent=True))
+            sv_conc += lat
+            errors += errs
+            problems += cross_talk(replies, histories_of(settings, args.sessions, f"served{r}"), args.sessions, f"served{r}")
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-    problems = cross_talk(sv_replies, histories_of(settings, args.sessions, "served"), args.sessions, "served")
 
     result = {
         "sessions": args.sessions,
         "turns": args.turns,
-        "requests": args.sessions * args.turns,
+        "rounds": args.rounds,
+        "requests": args.sessions * args.turns * args.rounds,
         "errors": len(errors),
         "cross_talk": len(problems),
         "inprocess_cross_talk": len(in_problems),
@@ -270,9 +309,11 @@ def markdown(r: dict) -> str:
             "## serve_load",
             "",
             f"`python benchmarks/serve_load.py` — {r['sessions']} concurrent streaming sessions x {r['turns']} turns "
-            f"({r['requests']} requests) against the built-in `rag` agent with `scripted/echo` and `scripted/hash` over "
+            f"x {r['rounds']} rounds ({r['requests']} requests) against the built-in `rag` agent with `scripted/echo` and `scripted/hash` over "
             f"examples/docs, `plait serve` in a subprocess on 127.0.0.1, httpx async client; baseline = the same graph "
-            f"called in-process (`agent.stream`) at the same concurrency. 2 shared cores; {r['seconds']} s in all.",
+            f"called in-process (`agent.stream`) at the same concurrency, rounds alternating; the one-at-a-time rows "
+            f"alternate single requests. 2 cores shared with other work, so absolute times drift between runs; "
+            f"{r['seconds']} s in all.",
             "",
             f"- errors: **{r['errors']}**; cross-talk between sessions (replies and stored histories): **{r['cross_talk']}**",
             "",
