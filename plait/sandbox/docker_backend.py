@@ -141,11 +141,16 @@ class DockerSandbox:
 
         threading.Thread(target=work, name="plait-docker-pool", daemon=True).start()
 
-    def _kill(self, cid: str) -> None:
+    def _kill(self, cid: str, wait: bool = False) -> None:
         try:
             self.client.api.kill(cid)
         except Exception:
-            pass  # already gone (auto-removed)
+            return  # already gone (auto-removed)
+        if wait:  # no process of the run may outlive it: wait until the container has stopped
+            try:
+                self.client.api.wait(cid, timeout=10)
+            except Exception:
+                pass  # removed already (auto_remove) or the engine is slow; the kill was sent
 
     def close(self) -> None:
         """Kill the warm containers (also at interpreter exit)."""
@@ -166,7 +171,7 @@ class DockerSandbox:
         try:
             return self._exec(cid, argv, files, stdin, limits, env, start)
         finally:
-            self._kill(cid)
+            self._kill(cid, wait=True)
 
     def _exec(self, cid, argv, files, stdin, limits, env, start) -> ExecResult:
         api = self.client.api
@@ -186,6 +191,19 @@ class DockerSandbox:
             killed.set()
             self._kill(cid)
 
+        last_poll = [0.0]
+
+        def exited() -> bool:
+            # a daemon may hold the output stream open after the program ended: ask the engine
+            now = time.monotonic()
+            if now - last_poll[0] < 0.1:
+                return False
+            last_poll[0] = now
+            try:
+                return not api.exec_inspect(exec_id).get("Running", True)
+            except Exception:
+                return False
+
         # stdin goes in from a thread, so a program that never reads it cannot block us
         def feed() -> None:
             try:
@@ -201,7 +219,7 @@ class DockerSandbox:
             demux = _Demux(sock)
             pumped = harness.pump(
                 write_fd=None, read_fds={sock.fileno(): "stdout"}, payload=b"", limits=limits,
-                exited=lambda: False, kill=kill, read_chunk=demux.read, start=start,
+                exited=exited, kill=kill, read_chunk=demux.read, start=start,
             )
             if killed.is_set() and pumped.reason is None:
                 pumped.reason = "timeout"
