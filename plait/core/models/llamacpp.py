@@ -8,8 +8,9 @@
   costs memory and time on every prompt token, so plain chat never pays it); ``embed``
   (``embedding=True``, for :meth:`LlamaCppChatModel.hidden_state`).
 - Tools: with ``tool_choice`` naming a function the output is constrained by a grammar built from
-  that function's JSON schema (llama-cpp-python's chat handler); with ``auto``/``required`` the
-  ``chatml-function-calling`` handler lets the model choose between a message and calls.
+  that function's JSON schema (llama-cpp-python's chat handler), as with ``required`` and a single
+  tool; with ``auto`` (or ``required`` and several tools) the ``chatml-function-calling`` handler
+  lets the model choose between a message and calls.
   Tool results (``role: tool``) are passed back as user turns, which every template accepts.
 - ``json_schema`` is enforced by a grammar (``response_format={"type": "json_object", "schema": ...}``).
 
@@ -221,6 +222,8 @@ class LlamaCppChatModel:
 
     def _one(self, messages: list[Message], options: ChatOptions, seed: int | None, stream: bool = False):
         tools = options.tools if options.tools and options.tool_choice != "none" else None
+        if tools and options.tool_choice == "required" and len(tools) == 1:  # the one tool it may call
+            options = ChatOptions(**{**options.__dict__, "tool_choice": tools[0]["function"]["name"]})
         kind = "logits" if options.logprobs is not None else "chat"
         llm, lock = self._llama(kind)
         kw = self._params(options, seed)
@@ -230,7 +233,7 @@ class LlamaCppChatModel:
                 from llama_cpp.llama_chat_format import chatml_function_calling
 
                 kw.pop("seed", None)
-                tc = options.tool_choice or "auto"
+                tc = "auto"  # the handler knows auto and named functions; "required" with several tools is best effort
                 with lock:
                     return chatml_function_calling(llama=llm, messages=msgs, tools=tools, tool_choice=tc, **kw)
             if tools:

@@ -118,7 +118,7 @@ def test_logprobs(smol):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("tool_choice", ["get_weather", "auto"])
+@pytest.mark.parametrize("tool_choice", ["get_weather", "required", "auto"])
 def test_tool_calls(smol, tool_choice):
     result = smol.chat(
         [{"role": "user", "content": "What's the weather like in Paris today?"}],
