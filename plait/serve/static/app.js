@@ -8,6 +8,7 @@ const state = {
   messages: [],          // {role, content, plait?}
   busy: false,
   avatarUrl: null,
+  personaName: "",
 };
 
 function newSessionId() {
@@ -78,13 +79,16 @@ function isCharacter(model) { return model.startsWith("character/"); }
 async function showPersona(model) {
   const box = $("persona");
   if (state.avatarUrl) { URL.revokeObjectURL(state.avatarUrl); state.avatarUrl = null; }
+  state.personaName = "";
   if (!isCharacter(model)) { box.hidden = true; return null; }
   const name = model.slice("character/".length);
   const resp = await api(`/api/characters/${encodeURIComponent(name)}`);
   if (!resp.ok) { box.hidden = true; setStatus(await errorText(resp)); return null; }
   const card = await resp.json();
   $("persona-name").textContent = card.name;
+  state.personaName = card.name;
   $("persona-desc").textContent = card.description;
+  $("persona-desc").title = card.description;
   const img = $("persona-avatar");
   img.hidden = true;
   if (card.avatar) {
@@ -101,7 +105,8 @@ function escapeHtml(text) {
 }
 
 function citedHtml(text, sources) {
-  const html = escapeHtml(text);
+  // *actions* in italics (character-chat convention), [n] as links to the cited chunk
+  const html = escapeHtml(text).replace(/\*([^*\n]+)\*/g, "<em>$1</em>");
   if (!sources?.length) return html;
   return html.replace(/\[(\d+)\]/g, (all, n) => (sources[n - 1] ? `<a href="#" class="cite" data-cite="${n - 1}">[${n}]</a>` : all));
 }
@@ -112,7 +117,7 @@ function renderMessage(msg, index) {
   el.dataset.index = index;
   const who = document.createElement("span");
   who.className = "who";
-  who.textContent = msg.role === "user" ? "you" : (isCharacter(state.model) ? state.model.slice(10) : state.model);
+  who.textContent = msg.role === "user" ? "you" : (state.personaName || state.model);
   const body = document.createElement("div");
   body.className = "body";
   const sources = msg.plait?.sources || [];
