@@ -50,8 +50,9 @@ def build_app() -> typer.Typer:
     host = get_host()
     try:
         host.call_each("register_commands", cli=app)
-    except PlaitError as exc:
-        err_console.print(f"[yellow]warning:[/yellow] {exc}")
+    except PlaitError as first:
+        for exc in getattr(first, "errors", [first]):  # the other plugins' commands are still there
+            err_console.print(f"[yellow]warning:[/yellow] {escape(str(exc))}", highlight=False)
     return app
 
 

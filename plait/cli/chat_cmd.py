@@ -75,6 +75,8 @@ def chat(
             else:
                 sys.stdout.write(piece)
             sys.stdout.flush()
+    if hasattr(agent, "end_session"):
+        agent.end_session(session)  # e.g. characters summarise the session into long-term memory
     if interactive:
         console.print(f"[dim]session saved: resume with `plait chat --session {session}`[/dim]")
 

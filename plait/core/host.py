@@ -156,8 +156,13 @@ class Host:
 
     # -- hook calls --------------------------------------------------------------------------
     def call_each(self, hook: str, **kwargs: Any) -> None:
-        """Call ``hook`` on every plugin separately, so a failure names its plugin and hook."""
+        """Call ``hook`` on every plugin separately, so a failure names its plugin and hook.
+
+        Every plugin is called even when an earlier one raises (one broken plugin must not hide
+        the others); afterwards the first failure is raised, with all of them in ``.errors``.
+        """
         caller = getattr(self.pm.hook, hook)
+        errors: list[PluginError] = []
         for impl in caller.get_hookimpls():  # registration order: built-ins, entry points, extras
             _trace(f"call {hook} -> {impl.plugin_name}")
             args = {k: v for k, v in kwargs.items() if k in impl.argnames}
@@ -167,13 +172,20 @@ class Host:
             }
             try:
                 impl.function(**bound)
-            except PluginError:
-                raise
             except Exception as exc:
-                raise PluginError(
+                error = exc if isinstance(exc, PluginError) else PluginError(
                     f"plugin {impl.plugin_name!r} raised in hook {hook}: {type(exc).__name__}: {exc}",
                     plugin=impl.plugin_name,
-                ) from exc
+                )
+                if error.plugin is None:
+                    error.plugin = impl.plugin_name
+                error.__cause__ = exc if error is not exc else exc.__cause__
+                if self.strict:
+                    raise error
+                errors.append(error)
+        if errors:
+            errors[0].errors = errors  # type: ignore[attr-defined]
+            raise errors[0]
 
     @staticmethod
     def _bind_register(register: Callable, plugin: str) -> Callable:
@@ -188,13 +200,14 @@ class Host:
             adder = self._tool_adder if attr == "tools" else self._named_adder(registry)
             try:
                 self.call_each(hook, register=adder)
-            except PluginError as exc:
+            except PluginError as first:
                 if self.strict:
                     raise
-                print(f"warning: {exc}", file=sys.stderr)
-                info = self.plugins.get(exc.plugin or "")
-                if info is not None:
-                    info.error = str(exc)
+                for exc in getattr(first, "errors", [first]):
+                    print(f"warning: {exc}", file=sys.stderr)
+                    info = self.plugins.get(exc.plugin or "")
+                    if info is not None:
+                        info.error = str(exc)
 
     @staticmethod
     def _named_adder(registry: Registry) -> Callable:
