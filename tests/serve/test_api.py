@@ -169,3 +169,53 @@ def test_health_and_openapi(server):
     assert httpx.get(f"{server.url}/health").json()["status"] == "ok"
     doc = httpx.get(f"{server.url}/openapi.json").json()
     assert "/v1/chat/completions" in doc["paths"] and "/v1/embeddings" in doc["paths"]
+
+
+def test_streamed_n_and_housekeeping_requests(client):
+    stream = client.chat.completions.create(model="talk", messages=[{"role": "user", "content": "pick"}], n=2, stream=True)
+    texts: dict[int, str] = {}
+    for chunk in stream:
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+    assert texts[0].startswith("Echo: pick") and texts[1].endswith("(alternative 2)")
+    title = "### Task:\nGenerate a concise, 3-5 word title.\nJSON format: { \"title\": \"...\" }\n<chat_history>\nUSER: plan a garden\n</chat_history>"
+    stream = client.chat.completions.create(model="talk", messages=[{"role": "user", "content": title}], stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == '{"title": "Plan a garden"}'
+
+
+def test_plait_serve_command(plait_home, tmp_path):
+    """`plait serve` end to end: the real command in a subprocess, built-in plugins loaded."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from serve_support import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plait", "serve", "--port", str(port), "--no-auth", "--log-level", "warning"],
+        env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read()
+            assert time.monotonic() < deadline, "plait serve did not start"
+            time.sleep(0.2)
+        models = httpx.get(f"http://127.0.0.1:{port}/v1/models").json()
+        assert "rag" in {m["id"] for m in models["data"]}
+        resp = httpx.post(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            json={"model": "rag", "messages": [{"role": "user", "content": "hello"}], "plait": {"retrieve": "never"}},
+            timeout=60,
+        )
+        assert resp.status_code == 200 and resp.json()["choices"][0]["message"]["content"] == "Echo: hello"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
