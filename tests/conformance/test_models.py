@@ -22,6 +22,11 @@ class TestScriptedQueue(ModelBackendConformance):
 
         return ScriptedChatModel(default="Hello, conformance tests. Nice to meet you.")
 
+    def make_failing_model(self):
+        from plait.core.models.scripted import ScriptedChatModel
+
+        return ScriptedChatModel(replies=[])  # queue ran dry: ModelError
+
 
 def test_openai_backend_unreachable_server_is_model_unavailable(plait_settings):
     """The openai backend's failure path: nothing listens on the port, so ModelUnavailable names the URL."""
