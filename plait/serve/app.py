@@ -3,6 +3,7 @@
 Configuration (``[serve]`` in plait.toml, or ``PLAIT_SERVE__<KEY>``):
 - ``max_body_bytes`` (default 4 MiB): larger request bodies get 413.
 - ``workers`` (default 32): threads running agents; streaming turns hold one each while they run.
+- ``cors_origins`` (default none): browser origins allowed to call the API from other sites.
 API keys come from ``api_keys`` / ``PLAIT_API_KEYS``.
 """
 
@@ -92,6 +93,16 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
 
     get_host().call_each("register_routes", app=app)  # plugin routes sit behind the same guards
 
+    origins = table.get("cors_origins") or []
+    if isinstance(origins, str):
+        origins = [o.strip() for o in origins.split(",") if o.strip()]
+    if origins:  # browser clients on other origins (preflight OPTIONS passes the key check)
+        from fastapi.middleware.cors import CORSMiddleware
+
+        app.add_middleware(
+            CORSMiddleware, allow_origins=list(origins), allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Plait-Session"],
+        )
     # added last = outermost: the key is checked before the size, and both before any route
     app.add_middleware(BodyLimitMiddleware, limit=_int_setting(table, "max_body_bytes", DEFAULT_MAX_BODY))
     app.add_middleware(AuthMiddleware, keys=keys)

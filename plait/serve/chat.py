@@ -26,7 +26,7 @@ from plait.serve import housekeeping
 from plait.serve.errors import error_payload
 from plait.serve.history import rewind_last_turn
 from plait.serve.output import OutputLimiter, count_tokens
-from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, turn_messages
+from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, session_from_user, turn_messages
 from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest
 
 log = logging.getLogger("plait.serve")
@@ -171,15 +171,16 @@ async def chat_completions(
     x_plait_session: str | None = Header(None, description="session id: continue this LangGraph thread"),
 ):
     pool = _pool(request)
-    session = x_plait_session or body.user
-    if session:
-        check_session_name(session)
+    if x_plait_session is not None:
+        session: str | None = check_session_name(x_plait_session)
+    else:
+        session = session_from_user(body.user) if body.user else None
     turn = Turn(pool, body, session)
+    await pool.run(turn.check)  # unknown model -> 404, session of another model -> 409
     task = housekeeping.detect(turn.messages)
-    if task is not None:  # Open WebUI's title/tags/follow-ups: no graph, no session write
+    if task is not None:  # Open WebUI's title/tags/follow-ups: no graph run, no session write
         text = housekeeping.answer(task, turn.messages)
         return _respond(turn, [text], None, task)
-    await pool.run(turn.check)
     if body.stream and body.n == 1:
         return StreamingResponse(_sse(turn), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     reply: AgentReply = await pool.run(turn.invoke)

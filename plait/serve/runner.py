@@ -42,6 +42,16 @@ def check_session_name(name: str) -> str:
     return name
 
 
+def session_from_user(user: str) -> str:
+    """The OpenAI ``user`` field as a session id: kept when it is a valid id, else a stable digest
+    (clients put e-mail addresses or display names there; refusing them would break those clients)."""
+    if SESSION_NAME.match(user):
+        return user
+    import hashlib
+
+    return "user-" + hashlib.sha256(user.encode("utf-8")).hexdigest()[:24]
+
+
 def turn_messages(messages: list[dict[str, Any]], session: str | None) -> list[dict[str, Any]]:
     """What the agent gets: every message when stateless; with a session only the new turn.
 

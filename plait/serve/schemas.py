@@ -45,7 +45,7 @@ class ChatCompletionRequest(BaseModel):
     max_completion_tokens: int | None = Field(None, ge=1)
     stop: str | list[str] | None = None
     seed: int | None = None
-    user: str | None = Field(None, max_length=200, description="session id when no X-Plait-Session header is sent")
+    user: str | None = Field(None, max_length=1000, description="session id when no X-Plait-Session header is sent (other text is mapped to a stable id)")
     plait: dict[str, Any] | None = Field(
         None, description="plait extensions: {\"regenerate\": true} replaces the session's last reply; other keys go to the agent as options"
     )

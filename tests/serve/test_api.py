@@ -219,3 +219,17 @@ def test_plait_serve_command(plait_home, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_user_field_that_is_not_an_id_still_keeps_a_session(client):
+    who = "Jane Doe <jane@example.org>"
+    client.chat.completions.create(model="talk", messages=[{"role": "user", "content": "remember kiwi"}], user=who)
+    again = client.chat.completions.create(model="talk", messages=[{"role": "user", "content": "and?"}], user=who)
+    assert "remembers: remember kiwi" in again.choices[0].message.content
+    assert again.choices[0].message.model_extra["plait"]["session"].startswith("user-")
+
+
+def test_housekeeping_for_an_unknown_model_is_404(client):
+    title = "### Task:\nGenerate a title.\nJSON format: { \"title\": \"...\" }\n<chat_history>\nUSER: x\n</chat_history>"
+    with pytest.raises(openai.NotFoundError):
+        client.chat.completions.create(model="nope", messages=[{"role": "user", "content": title}])

@@ -147,3 +147,17 @@ def test_cli_refuses_no_auth_off_loopback(plait_home):
     )
     assert proc.returncode == 1
     assert "loopback" in proc.stderr
+
+
+def test_cors_only_for_configured_origins(settings):
+    from plait.serve.app import create_app
+    from serve_support import RunningServer
+
+    settings.tables["serve"] = {"cors_origins": "http://allowed.example"}
+    with RunningServer(create_app(settings)) as running:
+        pre = {"Origin": "http://allowed.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+        ok = httpx.options(f"{running.url}/v1/chat/completions", headers=pre)
+        assert ok.headers.get("access-control-allow-origin") == "http://allowed.example"
+        other = httpx.options(f"{running.url}/v1/chat/completions", headers={**pre, "Origin": "http://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        assert httpx.post(f"{running.url}/v1/chat/completions", json=CHAT, headers={"Origin": "http://allowed.example"}).status_code == 401
