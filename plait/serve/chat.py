@@ -50,6 +50,17 @@ async def list_models(request: Request) -> dict:
     }
 
 
+@router.get("/v1/models/{model_id:path}", tags=["openai"], summary="One model")
+async def get_model(model_id: str, request: Request) -> dict:
+    pool = _pool(request)
+    for e in await pool.run(pool.catalogue):
+        if e.id == model_id:
+            return {"id": e.id, "object": "model", "created": 0, "owned_by": e.plugin, "plait": {"kind": e.kind, "description": e.description}}
+    from plait.core.errors import NotFound
+
+    raise NotFound(f"no model {model_id!r}; GET /v1/models lists them")
+
+
 # -- one chat turn (runs on a worker thread) --------------------------------------------------------
 class Turn:
     """Everything one chat completion needs, prepared before the response starts."""

@@ -16,6 +16,9 @@ def test_models_lists_agents_and_characters(client):
     assert "talk" in ids
     assert "character/ada" in ids
     assert "character" not in ids  # only meaningful with a name
+    assert client.models.retrieve("character/ada").id == "character/ada"
+    with pytest.raises(openai.NotFoundError):
+        client.models.retrieve("nope")
 
 
 def test_non_streaming_completion_carries_citations(client):
