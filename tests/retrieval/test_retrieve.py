@@ -13,11 +13,11 @@ from .conftest import SynonymEmbedder, write_docs
 
 @pytest.fixture
 def corpus(tmp_path):
-    """60 distractors that all mention 'reference', one error-code page, one car page."""
+    """60 distractor notes about a car, one error-code page, one car-maintenance page."""
     d = tmp_path / "corpus"
     d.mkdir()
     for i in range(60):
-        (d / f"note{i:02d}.md").write_text(f"Reference note {i} about gardening topic{i} and weather reference.")
+        (d / f"note{i:02d}.md").write_text(f"Reference note {i} about the car, gardening topic{i} and weather.")
     (d / "errors.md").write_text("Disk status E4021 is raised when the volume is full.")
     (d / "cars.md").write_text("Car maintenance: change the oil of the car every year.")
     return d
@@ -39,7 +39,7 @@ def test_similarity_is_one_minus_cosine_distance(settings, embedder, tmp_path):
 def test_bm25_only_exact_term_is_retrieved(settings, corpus):
     emb = SynonymEmbedder()
     ingest_paths([corpus], settings, emb, progress=False)
-    query = "E4021 reference"
+    query = "E4021 automobile"  # dense sees only "automobile" (= car): every note is closer than the code page
     dense_top = get_collection(settings, settings.collection, emb.id).query(
         query_embeddings=emb.embed([query]), n_results=5)["ids"][0]
     assert not any("errors.md" in cid for cid in dense_top)  # dense alone misses the code
@@ -49,7 +49,10 @@ def test_bm25_only_exact_term_is_retrieved(settings, corpus):
     hit = found[0]
     assert hit.bm25 and hit.bm25 > 0
     assert hit.similarity is not None and hit.similarity < 0.2  # computed from its stored vector
-    assert hit.score > 0.9  # the rare exact term makes it relevant despite low cosine
+    assert hit.score == pytest.approx(max(hit.similarity, hit.metadata["lexical"])) and hit.metadata["lexical"] > 0.1
+    code = Retriever(settings, emb).retrieve("E4021", k=3)[0]  # a lookup of the code alone
+    assert code.source.endswith("errors.md") and code.similarity < 0.2
+    assert code.score > 0.9  # the rare exact term makes it relevant despite a low cosine
 
 
 def test_dense_only_paraphrase_is_retrieved(settings, corpus):
