@@ -24,6 +24,21 @@ from plait.sandbox.types import ExecResult, Limits
 USER = "65534:65534"
 WORKDIR = "/work"
 LABEL = "plait.sandbox"
+OWNER = "plait.owner"  # host:pid of the process whose pool made the container
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
 CGROUP = Path("/sys/fs/cgroup")
 
 
@@ -42,6 +57,7 @@ class DockerSandbox:
         self._pool: dict[tuple, list[str]] = {}
         self._lock = threading.Lock()
         self._refilling: set[tuple] = set()
+        self._threads: list[threading.Thread] = []
         atexit.register(self.close)
 
     # -- availability ---------------------------------------------------------------------
@@ -74,7 +90,21 @@ class DockerSandbox:
             self._ok = (False, f"image {self.image} is missing; build it with `plait sandbox build-image`")
             return self._ok
         self._ok = (True, "")
+        self._reap_orphans()
         return self._ok
+
+    def _reap_orphans(self) -> None:
+        """Kill warm containers left by plait processes of this host that have died."""
+        host = socket.gethostname()
+        try:
+            found = self.client.api.containers(filters={"label": LABEL})
+        except Exception:
+            return
+        for c in found:
+            owner = (c.get("Labels") or {}).get(OWNER, "")
+            name, _, pid = owner.rpartition(":")
+            if name == host and pid.isdigit() and not _alive(int(pid)):
+                self._kill(c["Id"])
 
     # -- containers -----------------------------------------------------------------------
     @staticmethod
@@ -101,7 +131,7 @@ class DockerSandbox:
             user=USER,
             working_dir=WORKDIR,
             hostname="sandbox",
-            labels={LABEL: "1"},
+            labels={LABEL: "1", OWNER: _owner()},
             environment={},
             ipc_mode="private",
         )
@@ -132,14 +162,21 @@ class DockerSandbox:
                             return
                     cid = self._create(key)
                     with self._lock:
-                        self._pool.setdefault(key, []).append(cid)
+                        closed = self.pool_size <= 0
+                        if not closed:
+                            self._pool.setdefault(key, []).append(cid)
+                    if closed:  # close() ran while this one was starting
+                        self._kill(cid)
+                        return
             except Exception:
                 return
             finally:
                 with self._lock:
                     self._refilling.discard(key)
 
-        threading.Thread(target=work, name="plait-docker-pool", daemon=True).start()
+        thread = threading.Thread(target=work, name="plait-docker-pool", daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     def _kill(self, cid: str, wait: bool = False) -> None:
         try:
@@ -155,9 +192,13 @@ class DockerSandbox:
     def close(self) -> None:
         """Kill the warm containers (also at interpreter exit)."""
         with self._lock:
+            self.pool_size = 0
+        for thread in self._threads:  # a container being started now is killed by its thread
+            thread.join(15)
+        self._threads = [t for t in self._threads if t.is_alive()]
+        with self._lock:
             ids = [c for cs in self._pool.values() for c in cs]
             self._pool.clear()
-            self.pool_size = 0
         for cid in ids:
             self._kill(cid)
 
