@@ -14,6 +14,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
@@ -198,6 +199,7 @@ class CheckerPool:
 
 
 _POOL: CheckerPool | None = None
+_POOL_LOCK = threading.Lock()  # agents may check answers from several threads (plait serve)
 
 
 def shared_pool(timeout: float = DEFAULT_TIMEOUT) -> CheckerPool:
@@ -214,4 +216,5 @@ def shared_pool(timeout: float = DEFAULT_TIMEOUT) -> CheckerPool:
 
 def check_answer(gold: str, pred: str, *, timeout: float = DEFAULT_TIMEOUT, style: str = "auto") -> CheckResult:
     """Is ``pred`` the same answer as ``gold``? Extraction, then math-verify under a hard timeout."""
-    return shared_pool(timeout).check(gold, pred, style=style)
+    with _POOL_LOCK:
+        return shared_pool(timeout).check(gold, pred, style=style)

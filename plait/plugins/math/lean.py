@@ -192,9 +192,10 @@ class LeanChecker:
             if len(mine) != 1:
                 why = "does not declare" if not mine else "declares more than once"
                 return LeanResult("statement_changed", f"the proof {why} theorem {target!r} asked for", theorem=target)
-            if _norm(mine[0]) != _norm(statement):
+            asked = _statement_at(statement, 0)  # the asked statement may come with ":= by sorry"
+            if _norm(mine[0]) != _norm(asked):
                 return LeanResult("statement_changed", f"theorem {target!r} is not the statement asked: got "
-                                  f"{_norm(mine[0])[:300]!r}, asked {_norm(statement)[:300]!r}", theorem=target)
+                                  f"{_norm(mine[0])[:300]!r}, asked {_norm(asked)[:300]!r}", theorem=target)
             syntax = _SYNTAX.search(re.sub(r"--[^\n]*", "", body))
             if syntax:
                 return LeanResult("statement_changed", f"the proof defines new syntax (`{syntax.group(1)}`), which can change "

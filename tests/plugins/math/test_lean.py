@@ -103,6 +103,8 @@ def test_changed_statement(checker, statements):
     # whitespace and `lemma` for `theorem` are not changes
     relaxed = st.replace("theorem", "lemma").replace(" : x = 26", "\n    : x   = 26")
     assert checker.check(proof(relaxed, "omega"), statement=st).status == "valid"
+    # the statement may be given with its placeholder proof
+    assert checker.check(proof(st, "omega"), statement=st + " := by sorry").status == "valid"
 
 
 def test_forbidden_axiom(checker, statements):
