@@ -45,7 +45,7 @@ def checker(request, tmp_path, monkeypatch):
         real_init(self, *a, **k)
 
     monkeypatch.setattr(LeanRepl, "__init__", count_start)
-    c = LeanChecker({"repl": f"{sys.executable} {FAKE}", "sandbox": request.param, "timeout": 3, "header": HEADER})
+    c = LeanChecker({"repl": f"{sys.executable} {FAKE}", "sandbox": request.param, "timeout": 15, "header": HEADER})
     c.sent, c.starts = sent, starts
     yield c
     c.close()
