@@ -13,6 +13,7 @@ import math
 import os
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from plait.core.config import Settings
 from plait.retrieval.docstore import _stem, read_generation
 
 PAGE = 5000
+COUNT_TTL = 5.0  # seconds between count() checks for writers that bypass `plait ingest`
 _CACHE: dict[tuple[str, str], "BM25Index"] = {}
 _LOCK = threading.Lock()
 
@@ -37,34 +39,46 @@ class BM25Index:
     df: dict[str, int]  # document frequency per term, for the lexical relevance score
     retriever: object | None  # bm25s.BM25, None for an empty store
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the best ``k`` chunks sharing at least one term with the query."""
+    def search(self, query: str | list[str], k: int) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best ``k`` chunks sharing at least one term with the query
+        (a string, or its terms from ``tokenize``)."""
+        import numpy as np
+
         if self.retriever is None or not self.ids:
             return []
-        terms = tokenize([query])
-        if not any(t in self.df for t in terms[0]):
+        vocab = self.retriever.vocab_dict
+        query_terms = tokenize([query])[0] if isinstance(query, str) else query
+        terms = [t for t in query_terms if t in vocab and t in self.df]
+        if not terms:
             return []
+        # get_scores + argpartition: bm25s.retrieve would start a thread pool and a progress bar per call.
+        scores = self.retriever.get_scores(terms)
         k = min(k, len(self.ids))
-        docs, scores = self.retriever.retrieve(terms, k=k, show_progress=False, n_threads=1)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[int(i)], float(scores[i])) for i in top if scores[i] > 0]
 
     def idf(self, term: str) -> float:
         n, df = len(self.ids), self.df.get(term, 0)
         return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
-    def lexical(self, query_terms: list[str], text: str) -> float:
-        """(IDF-weighted share of the query's terms found in ``text``)², in [0, 1].
+    def lexical(self, query_terms: list[str], texts: list[str]) -> list[float]:
+        """Per text: (IDF-weighted share of the query's terms found in it)², in [0, 1].
 
         1.0 when a chunk holds every query term (an error code, a name); a term present in every
         chunk weighs almost nothing; squaring keeps partial matches of common words low.
         """
         terms = set(query_terms)
-        if not terms:
-            return 0.0
-        have = set(tokenize([text])[0])
-        total = sum(self.idf(t) for t in terms)
-        found = sum(self.idf(t) for t in terms if t in have)
-        return (found / total) ** 2 if total > 0 else 0.0
+        if not terms or not texts:
+            return [0.0] * len(texts)
+        weights = {t: self.idf(t) for t in terms}
+        total = sum(weights.values())
+        out = []
+        for tokens in tokenize(texts):  # one tokenizer call for all hits
+            have = set(tokens)
+            found = sum(w for t, w in weights.items() if t in have)
+            out.append((found / total) ** 2 if total > 0 else 0.0)
+        return out
 
 
 def _dir(settings: Settings, collection: str) -> Path:
@@ -130,6 +144,24 @@ def _load(target: Path, sig: str) -> BM25Index | None:
         return BM25Index(sig, ids, df, retriever)
     except (OSError, ValueError):
         return None
+
+
+_COUNTS: dict[tuple[str, str], tuple[float, str, int]] = {}  # key -> (checked at, generation, count)
+
+
+def chunk_count(settings: Settings, collection_name: str, collection) -> int:
+    """The collection's chunk count, re-read when ingestion ran or every COUNT_TTL seconds.
+
+    Chroma's ``count()`` costs milliseconds on a large store; a question should not pay it.
+    """
+    key = (str(settings.home), _stem(settings, collection_name))
+    gen = read_generation(settings, collection_name)
+    now = time.monotonic()
+    seen = _COUNTS.get(key)
+    if seen is None or seen[1] != gen or now - seen[0] > COUNT_TTL:
+        seen = (now, gen, collection.count())
+        _COUNTS[key] = seen
+    return seen[2]
 
 
 def get_index(settings: Settings, collection_name: str, collection, count: int | None = None) -> BM25Index:

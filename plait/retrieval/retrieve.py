@@ -18,7 +18,7 @@ import math
 
 from plait.core.config import Settings
 from plait.core.models.base import Embedder
-from plait.retrieval.bm25 import get_index, tokenize
+from plait.retrieval.bm25 import chunk_count, get_index, tokenize
 from plait.retrieval.store import get_collection, similarity
 from plait.retrieval.types import Hit
 
@@ -49,7 +49,7 @@ class Retriever:
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` (default ``settings.top_k``), best first."""
         k = k or self.settings.top_k
-        total = self.count()
+        total = chunk_count(self.settings, self.name, self.collection)
         if total == 0 or not query.strip():
             return []
         depth = min(total, max(4 * k, 20))
@@ -65,21 +65,20 @@ class Retriever:
             rows[cid] = {"text": doc or "", "meta": meta or {}, "similarity": similarity(dist), "bm25": None}
             fused[cid] = 1.0 / (RRF_K + rank + 1)
         index = get_index(self.settings, self.name, self.collection, total)
-        bm25_hits = index.search(query, depth)
+        terms = tokenize([query])[0]
+        bm25_hits = index.search(terms, depth)
         for rank, (cid, score) in enumerate(bm25_hits):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
             rows.setdefault(cid, {"similarity": None})["bm25"] = score
         top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
         self._fill_sparse_only(top, rows, qvec)
-        terms = tokenize([query])[0]
+        top = [cid for cid in top if "text" in rows[cid]]  # a chunk deleted since the BM25 build
+        lexicals = index.lexical(terms, [rows[cid]["text"] for cid in top])
         hits = []
-        for cid in top:
+        for cid, lexical in zip(top, lexicals):
             row = rows[cid]
-            if "text" not in row:  # deleted between the BM25 build and now
-                continue
             meta = row["meta"]
             sim = row["similarity"]
-            lexical = index.lexical(terms, row["text"])
             score = min(1.0, max(0.0, sim if sim is not None else 0.0, lexical))
             hits.append(Hit(
                 text=row["text"], source=str(meta.get("source", meta.get("path", cid))),
