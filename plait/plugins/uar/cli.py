@@ -1,0 +1,201 @@
+"""``plait gate ...``: train, label-self, eval, calibrate, decide, heads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for
+
+app = typer.Typer(help="The UAR retrieval gate: train its heads, label self-awareness data, evaluate, calibrate.",
+                  no_args_is_help=True)
+
+DataOption = Annotated[Path, typer.Option("--data", help="JSONL file, one object per line")]
+
+
+def _gate(settings):
+    from plait.plugins.uar.decision import UARGate
+
+    return UARGate(settings)
+
+
+@app.command("train")
+def train(
+    criterion: Annotated[str, typer.Option("--criterion", help="intent | knowledge | time | self")],
+    data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question": str, "label": 0|1|true|false}')],
+    val: Annotated[Optional[Path], typer.Option("--val", help="held-back validation JSONL (default: 20% split off --data)")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="directory for the head (default PLAIT_HOME/gate/heads/<featurizer>)")] = None,
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Fit one criterion head (bias-free logistic regression) on the configured featurizer and save it."""
+    from plait.core.errors import InputError
+    from plait.plugins.uar.featurizers import featurizer_from_settings
+    from plait.plugins.uar.heads import CRITERIA, user_dir
+    from plait.plugins.uar.training import read_labelled, save_with_val, train_head
+
+    if criterion not in CRITERIA:
+        raise InputError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
+    settings = settings_for(model)
+    rows = read_labelled(data)
+    val_rows = read_labelled(val) if val else None
+    featurizer = featurizer_from_settings(settings)
+    with console.status(f"featurizing {len(rows) + len(val_rows or [])} questions with {featurizer.id}"):
+        head, held = train_head(featurizer, criterion, rows, val_rows)
+    path = save_with_val(head, held, out or user_dir(settings, featurizer.id))
+    info = {**head.info(), "path": str(path)}
+    if json_out:
+        print_json(info)
+    else:
+        acc = "n/a" if head.val_accuracy is None else f"{head.val_accuracy:.1%}"
+        console.print(f"trained {criterion} head on {featurizer.id}: validation accuracy {acc} "
+                      f"({head.meta['n_train']} train / {head.meta['n_val']} val) -> {path}")
+
+
+@app.command("label-self")
+def label_self(
+    qa: Annotated[Path, typer.Option("--qa", help='JSONL lines {"question", "answer" or "answers": [...]}')],
+    out: Annotated[Optional[Path], typer.Option("--out", help="labelled JSONL to write (default PLAIT_HOME/gate/self.jsonl)")] = None,
+    train_head_too: Annotated[bool, typer.Option("--train", help="then train the self head on the labels")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", help="label only the first N questions")] = None,
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Ask the configured model each question; label 1 where it answers wrongly (it does not know)."""
+    import json
+
+    from plait.core.models import get_chat_model
+    from plait.plugins.uar.selfaware import answers_of, label_rows
+    from plait.plugins.uar.training import read_jsonl
+
+    settings = settings_for(model)
+    rows = read_jsonl(qa, ("question",))[:limit]
+    for i, row in enumerate(rows, 1):
+        answers_of(row, f"{qa}: row {i}")  # refuse bad input before the slow part
+    chat = get_chat_model(None, settings)
+    out = out or Path(settings.home) / "gate" / "self.jsonl"
+    labelled = []
+    from rich.progress import track
+
+    for r in track(label_rows(chat, rows), total=len(rows), description=f"asking {settings.model}", console=console,
+                   disable=json_out):
+        labelled.append(r)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labelled), encoding="utf-8")
+    tmp.replace(out)
+    unknown = sum(r["label"] for r in labelled)
+    result = {"model": settings.model, "n": len(labelled), "unknown": unknown, "known": len(labelled) - unknown, "out": str(out)}
+    if train_head_too:
+        from plait.plugins.uar.featurizers import featurizer_from_settings
+        from plait.plugins.uar.heads import user_dir
+        from plait.plugins.uar.training import save_with_val, train_head
+
+        featurizer = featurizer_from_settings(settings)
+        head, held = train_head(featurizer, "self", labelled)
+        result["head"] = {**head.info(), "path": str(save_with_val(head, held, user_dir(settings, featurizer.id)))}
+    if json_out:
+        print_json(result)
+    else:
+        console.print(f"{settings.model} answered {result['known']} of {result['n']} correctly; labels -> {out}")
+        if not train_head_too:
+            console.print(f"train the self head with: plait gate train --criterion self --data {out}")
+
+
+@app.command("eval")
+def evaluate(
+    data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question", "need_retrieve": bool, "scenario"}')],
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Gate accuracy on a benchmark, overall and per scenario, plus each head's validation accuracy."""
+    from plait.plugins.uar.evaluation import evaluate_gate
+
+    report = evaluate_gate(_gate(settings_for(model)), data)
+    if json_out:
+        print_json(report)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"gate accuracy on {data} (n={report['n']})")
+    table.add_column("scenario")
+    table.add_column("accuracy", justify="right")
+    for name, acc in report["by_scenario"].items():
+        table.add_row(name, f"{acc:.1%}")
+    table.add_row("[b]all[/b]", f"[b]{report['accuracy']:.1%}[/b]")
+    console.print(table)
+    console.print("criteria (own validation data): " + ", ".join(f"{k} {v:.1%}" for k, v in report["criteria"].items()))
+
+
+@app.command("calibrate")
+def calibrate(
+    good: Annotated[Path, typer.Option("--good", help='JSONL {"question"} answerable from the store')],
+    bad: Annotated[Path, typer.Option("--bad", help='JSONL {"question"} NOT answerable from the store')],
+    k: Annotated[Optional[int], typer.Option("-k", "--top-k", help="chunks retrieved per question (default top_k)")] = None,
+    write: Annotated[bool, typer.Option("--write/--no-write", help="store gate.reject_threshold in ./plait.toml")] = True,
+    json_out: JsonOption = False,
+) -> None:
+    """Pick the rejection threshold (best chunk's similarity) that maximises F1, and store it."""
+    from plait.core.config import load_settings, write_value
+    from plait.core.errors import InputError
+    from plait.core.models import get_embedder
+    from plait.plugins.uar.calibration import best_similarity, best_threshold
+    from plait.plugins.uar.training import read_jsonl
+    from plait.retrieval.retrieve import Retriever
+
+    settings = load_settings()
+    good_q = [r["question"] for r in read_jsonl(good, ("question",))]
+    bad_q = [r["question"] for r in read_jsonl(bad, ("question",))]
+    retriever = Retriever(settings, get_embedder(None, settings))
+    if retriever.count() == 0:
+        raise InputError(f"collection {settings.collection!r} is empty; ingest documents first (plait ingest PATH)")
+    good_s = [best_similarity(retriever.retrieve(q, k or settings.top_k)) for q in good_q]
+    bad_s = [best_similarity(retriever.retrieve(q, k or settings.top_k)) for q in bad_q]
+    cal = best_threshold(good_s, bad_s)
+    result = {"reject_threshold": cal.threshold, **cal.to_json(), "written": None}
+    if write:
+        result["written"] = str(write_value("gate.reject_threshold", cal.threshold))
+    if json_out:
+        print_json(result)
+    else:
+        where = f" -> gate.reject_threshold in {result['written']}" if write else ""
+        console.print(f"reject_threshold = {cal.threshold} (F1 {cal.f1:.3f}, precision {cal.precision:.3f}, "
+                      f"recall {cal.recall:.3f} on {cal.n_good} good / {cal.n_bad} bad){where}")
+
+
+@app.command("decide")
+def decide(
+    question: Annotated[str, typer.Argument(help="the question to gate")],
+    model: ModelOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Show what the gate decides for one question, with each criterion's score."""
+    d = _gate(settings_for(model)).decide(question)
+    if json_out:
+        print_json(d.to_json())
+    else:
+        verdict = "retrieve" if d.retrieve else "answer directly"
+        console.print(f"{verdict} (decided by {d.decided_by}); scores: " + ", ".join(f"{k}={v:.2f}" for k, v in d.scores.items()))
+
+
+@app.command("heads")
+def heads(model: ModelOption = None, json_out: JsonOption = False) -> None:
+    """List the heads the gate would use for the configured featurizer."""
+    from plait.plugins.uar.featurizers import featurizer_from_settings
+    from plait.plugins.uar.heads import CRITERIA, Head, head_path
+
+    settings = settings_for(model)
+    fid = featurizer_from_settings(settings).id
+    rows = []
+    for c in CRITERIA:
+        p = head_path(settings, fid, c)
+        rows.append({"criterion": c, "path": str(p) if p else None, **(Head.load(p).info() if p else {})})
+    if json_out:
+        print_json({"featurizer": fid, "heads": rows})
+    else:
+        for r in rows:
+            acc = r.get("val_accuracy")
+            console.print(f"{r['criterion']:9} " + (f"val {acc:.1%}  {r['path']}" if r["path"] and acc is not None
+                                                     else (r["path"] or "[yellow]not trained[/yellow]")))

@@ -1,0 +1,111 @@
+"""``plait gate ...`` commands in-process, with the hash featurizer and the scripted model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from plait.core.config import load_settings
+
+
+def test_train_saves_a_head_with_its_featurizer(hash_gate_env, plait_cli, tmp_path, tiny_rows, write_jsonl):
+    data = write_jsonl(tmp_path / "intent.jsonl", tiny_rows)
+    res = plait_cli("gate", "train", "--criterion", "intent", "--data", str(data), "--json")
+    assert res.exit_code == 0, res.stderr
+    info = json.loads(res.stdout)
+    assert info["featurizer"] == "embed:scripted/hash-256" and info["criterion"] == "intent"
+    assert info["val_accuracy"] >= 0.9 and info["data_hash"].startswith("sha256:")
+    assert info["path"].startswith(str(hash_gate_env))
+    heads = json.loads(plait_cli("gate", "heads", "--json").stdout)
+    assert heads["featurizer"] == "embed:scripted/hash-256"
+    assert [h["criterion"] for h in heads["heads"] if h["path"]] == ["intent"]
+    d = json.loads(plait_cli("gate", "decide", "search my documents for invoices", "--json").stdout)
+    assert d == {"retrieve": True, "decided_by": "intent", "scores": {"intent": pytest.approx(d["scores"]["intent"])}}
+
+
+def test_train_refuses_bad_input_and_keeps_the_old_head(hash_gate_env, plait_cli, tmp_path, tiny_rows, write_jsonl):
+    data = write_jsonl(tmp_path / "intent.jsonl", tiny_rows)
+    assert plait_cli("gate", "train", "--criterion", "intent", "--data", str(data)).exit_code == 0
+    before = list((hash_gate_env / "gate" / "heads").rglob("intent.npz"))[0].read_bytes()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "label": 1}\n{"oops": 1}\n')
+    res = plait_cli("gate", "train", "--criterion", "intent", "--data", str(bad))
+    assert res.exit_code == 1 and "bad.jsonl:2" in res.stderr
+    res = plait_cli("gate", "train", "--criterion", "mood", "--data", str(data))
+    assert res.exit_code == 1 and "unknown criterion" in res.stderr
+    assert list((hash_gate_env / "gate" / "heads").rglob("intent.npz"))[0].read_bytes() == before
+
+
+def test_eval_json_shape(hash_gate_env, plait_cli, tmp_path, tiny_rows, write_jsonl):
+    data = write_jsonl(tmp_path / "intent.jsonl", tiny_rows)
+    plait_cli("gate", "train", "--criterion", "intent", "--data", str(data))
+    bench = write_jsonl(tmp_path / "bench.jsonl", [
+        {"question": "search my documents for pricing", "need_retrieve": True, "scenario": "intent"},
+        {"question": "find servers in my notes", "need_retrieve": True, "scenario": "intent"},
+        {"question": "write a poem about pricing", "need_retrieve": False, "scenario": "creative"},
+        {"question": "sing about servers", "need_retrieve": "false", "scenario": "creative"},
+    ])
+    res = plait_cli("gate", "eval", "--data", str(bench), "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert {"accuracy", "by_scenario", "n", "criteria"} <= set(out)
+    assert out["n"] == 4 and out["accuracy"] == 1.0
+    assert out["by_scenario"] == {"creative": 1.0, "intent": 1.0}
+    assert set(out["criteria"]) == {"intent"} and 0.9 <= out["criteria"]["intent"] <= 1.0
+    plain = plait_cli("gate", "eval", "--data", str(bench))
+    assert "creative" in plain.stdout and "100.0%" in plain.stdout
+
+
+def test_eval_refuses_a_bad_benchmark(hash_gate_env, plait_cli, tmp_path, write_jsonl):
+    bench = write_jsonl(tmp_path / "b.jsonl", [{"question": "q", "need_retrieve": "perhaps"}])
+    res = plait_cli("gate", "eval", "--data", str(bench))
+    assert res.exit_code == 1 and "need_retrieve" in res.stderr
+
+
+def test_label_self_labels_by_correctness(hash_gate_env, plait_cli, tmp_path, write_jsonl):
+    # scripted/echo repeats the question: it "knows" exactly the answers that the question contains.
+    qa = write_jsonl(tmp_path / "qa.jsonl", [
+        {"question": "Is the sky blue or green?", "answer": "blue"},
+        {"question": "Who wrote Hamlet?", "answers": ["Shakespeare", "William Shakespeare"]},
+        {"question": "北京是中国的首都吗？", "answer": "北京"},
+        {"question": "What is 6 times 7?", "answer": "42"},
+    ])
+    out = tmp_path / "self.jsonl"
+    res = plait_cli("gate", "label-self", "--qa", str(qa), "--out", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    summary = json.loads(res.stdout)
+    assert summary["n"] == 4 and summary["known"] == 2 and summary["unknown"] == 2
+    labels = [json.loads(line)["label"] for line in out.read_text().splitlines()]
+    assert labels == [0, 1, 0, 1]
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"question": "no answer given"}])
+    res = plait_cli("gate", "label-self", "--qa", str(bad))
+    assert res.exit_code == 1 and "answer" in res.stderr
+
+
+def test_calibrate_writes_the_f1_threshold(hash_gate_env, plait_cli, tmp_path, write_jsonl):
+    from plait.core.models.scripted import HashEmbedder
+    from plait.retrieval.ingest import ingest_paths
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tea.md").write_text("Green tea is steeped at eighty degrees for two minutes.\n")
+    (docs / "backup.md").write_text("Backups run nightly at two and are kept for thirty days.\n")
+    ingest_paths([docs], load_settings(), HashEmbedder(256), progress=False)
+    good = write_jsonl(tmp_path / "good.jsonl", [{"question": "green tea steeped degrees"},
+                                                 {"question": "backups kept thirty days"}])
+    bad = write_jsonl(tmp_path / "bad.jsonl", [{"question": "volcano eruption lava"},
+                                               {"question": "penguin migration antarctica"}])
+    res = plait_cli("gate", "calibrate", "--good", str(good), "--bad", str(bad), "--json")
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["f1"] == 1.0 and 0.0 < out["reject_threshold"] < 1.0
+    settings = load_settings()
+    assert settings.table("gate")["reject_threshold"] == out["reject_threshold"]
+
+
+def test_calibrate_on_an_empty_store_says_ingest(hash_gate_env, plait_cli, tmp_path, write_jsonl):
+    q = write_jsonl(tmp_path / "q.jsonl", [{"question": "anything"}])
+    res = plait_cli("gate", "calibrate", "--good", str(q), "--bad", str(q))
+    assert res.exit_code == 1 and "ingest" in res.stderr
+    assert not (tmp_path / "plait.toml").exists()
