@@ -72,13 +72,18 @@ def main():
     os.remove("_plait_job.json")
     mode = job["mode"]
     sys.path.insert(0, os.getcwd())
+    snapshot = None
+    if mode == "unittest":  # the machinery as it is BEFORE the code under test runs
+        import unittest
+
+        snapshot = dict(vars(unittest.TestCase))
     try:
         module = _load(job.get("solution", "solution.py"), "solution")
     except BaseException as exc:  # SystemExit included: an exiting import is a failure
         _emit({"load_error": _error(exc)})
         return
     if mode == "unittest":
-        return _unittest(job)
+        return _unittest(job, snapshot)
     if mode == "check":
         try:
             candidate = getattr(module, job["entry"])
@@ -112,13 +117,55 @@ def main():
                 _emit({"i": i, "ok": False, "error": _error(exc), "type": type(exc).__name__})
 
 
-def _unittest(job):
+PLAIN = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+
+
+def _plain(value, depth=0):
+    """Exact builtin types all the way down (no subclass can override ``__eq__``)."""
+    t = type(value)
+    if t not in PLAIN or depth > 50:
+        return False
+    if t in (list, tuple, set, frozenset):
+        return all(_plain(v, depth + 1) for v in value)
+    if t is dict:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    return True
+
+
+def _unittest(job, case_attrs):
     import unittest
+
+    # case_attrs: TestCase as it was before the code under test was imported; restored before
+    # every test, so patching it from the code is undone.
+    original_equal = case_attrs["assertEqual"]
+
+    def strict_equal(self, first, second, msg=None):
+        # an expected plain value must be matched by a plain value: an object whose __eq__
+        # always answers True is not equal to 5
+        if _plain(second) and not _plain(first):
+            raise self.failureException("%r (type %s) is not a plain value like %r" % (first, type(first).__name__, second))
+        if _plain(first) and not _plain(second):
+            raise self.failureException("%r (type %s) is not a plain value like %r" % (second, type(second).__name__, first))
+        return original_equal(self, first, second, msg)
+
+    def restore():
+        for k, v in case_attrs.items():
+            if vars(unittest.TestCase).get(k) is not v:
+                try:
+                    setattr(unittest.TestCase, k, v)
+                except (AttributeError, TypeError):
+                    pass
+        unittest.TestCase.assertEqual = strict_equal
+        unittest.TestCase.assertEquals = strict_equal
 
     tests_module = _load(job["tests"], "plait_tests")
     suite = unittest.defaultTestLoader.loadTestsFromModule(tests_module)
 
     class Recorder(unittest.TestResult):
+        def startTest(self, test):
+            restore()
+            unittest.TestResult.startTest(self, test)
+
         def addSuccess(self, test):
             _emit({"test": test.id(), "outcome": "pass"})
 
@@ -133,7 +180,9 @@ def _unittest(job):
 
     ids = [t.id() for t in _flatten(suite)]
     _emit({"planned": ids})
-    suite.run(Recorder())
+    for test in _flatten(suite):
+        restore()
+        test.run(Recorder())
 
 
 def _flatten(suite):
