@@ -5,6 +5,8 @@ The model reasons and asks for code in any of three forms: an OpenAI-style tool 
 ``internlm2/`` backend turns those into the same tool calls), or a fenced ```python block
 (ToRA style). The code runs in the sandbox (``plait/plugins/math/interpreter.py``), its output goes
 back as an observation, and after at most ``max_turns`` model calls the last ``\\boxed{}`` is the answer.
+The reply's text is the transcript (the model's words, its code, the outputs); streaming yields
+the same pieces as they happen.
 """
 
 from __future__ import annotations
@@ -74,22 +76,16 @@ class MathAgent:
                 for c in calls]}
         else:
             msg = {"role": "assistant", "content": result.text}
-        if state.get("streaming"):
-            from langgraph.config import get_stream_writer
-
-            write = get_stream_writer()
-            write(text)
-            for c in calls:
-                if c["style"] == "tool":
-                    write(f"\n```python\n{c['code']}\n```\n")
+        piece = text + "".join(f"\n```python\n{c['code']}\n```\n" for c in calls if c["style"] == "tool")
         return {"messages": state["messages"] + [msg], "pending": calls, "final": result.text,
-                "turns": state.get("turns", 0) + 1}
+                "turns": state.get("turns", 0) + 1, "transcript": self._say(state, piece)}
 
     def _execute(self, state: MathState) -> dict:
         from plait.plugins.math.interpreter import run_cells
 
         messages, cells = list(state["messages"]), list(state.get("cells", []))
         executions = list(state.get("executions", []))
+        transcript = state.get("transcript", "")
         for call in state.get("pending", []):
             ex = run_cells(cells + [call["code"]])
             if ex.status == "ok":
@@ -100,11 +96,8 @@ class MathAgent:
                 messages.append({"role": "tool", "tool_call_id": call["id"], "name": "python", "content": obs})
             else:
                 messages.append({"role": "user", "content": prompts.OUTPUT_BLOCK.format(output=obs)})
-            if state.get("streaming"):
-                from langgraph.config import get_stream_writer
-
-                get_stream_writer()(f"\n```output\n{obs}\n```\n")
-        return {"messages": messages, "cells": cells, "executions": executions, "pending": []}
+            transcript = self._say({**state, "transcript": transcript}, "```output\n" + obs + "\n```\n")
+        return {"messages": messages, "cells": cells, "executions": executions, "pending": [], "transcript": transcript}
 
     def _finish(self, state: MathState) -> dict:
         from plait.plugins.math.answer import extract_answer, last_boxed
@@ -115,7 +108,22 @@ class MathAgent:
         answer = boxed.strip() if boxed is not None else (extract_answer(final, "gsm8k") if final.strip() else None)
         if answer == final.strip() and not any(ch.isdigit() for ch in answer or ""):
             answer = None  # prose without a number is not an answer
-        return {"answer": answer, "finished": finished}
+        transcript = state.get("transcript", "")
+        if not finished:
+            transcript = self._say(state, "\n" + prompts.OUT_OF_TURNS.format(turns=state.get("turns", 0)))
+        return {"answer": answer, "finished": finished, "transcript": transcript}
+
+    @staticmethod
+    def _say(state: MathState, piece: str) -> str:
+        """Append ``piece`` to the transcript (the reply's text) and stream it when streaming."""
+        transcript = state.get("transcript", "")
+        if piece and transcript and not transcript.endswith("\n"):
+            piece = "\n" + piece
+        if piece and state.get("streaming"):
+            from langgraph.config import get_stream_writer
+
+            get_stream_writer()(piece)
+        return transcript + piece
 
     def _route(self, state: MathState) -> str:
         if state.get("pending") and state.get("turns", 0) < state.get("max_turns", DEFAULT_MAX_TURNS):
@@ -149,17 +157,16 @@ class MathAgent:
             raise InputError(f"max_turns must be at least 1, got {max_turns}")
         problem = str(users[-1]["content"])
         return {"problem": problem, "messages": prompts.initial_messages(problem, history), "options": dict(request.options),
-                "max_turns": max_turns, "turns": 0, "cells": [], "executions": [], "pending": [], "streaming": streaming}
+                "max_turns": max_turns, "turns": 0, "cells": [], "executions": [], "pending": [], "streaming": streaming,
+                "transcript": ""}
 
     @staticmethod
     def _reply(state: dict) -> AgentReply:
         executions = state.get("executions", [])
         backends = sorted({e["backend"] for e in executions if e.get("backend")})
-        text = state.get("final", "")
-        if not state.get("finished"):
-            text = (text + "\n\n" if text else "") + prompts.OUT_OF_TURNS.format(turns=state.get("turns", 0))
-        return AgentReply(text, extras={
+        return AgentReply(state.get("transcript", ""), extras={
             "answer": state.get("answer"), "turns": state.get("turns", 0), "finished": bool(state.get("finished")),
+            "final": state.get("final", ""),
             "executions": executions, "backend": executions[-1]["backend"] if executions else None, "backends": backends,
         })
 

@@ -17,4 +17,5 @@ class MathState(TypedDict, total=False):
     final: str  # the model's last text
     answer: str | None  # extracted from the final text (last \boxed{}, else the last number)
     finished: bool  # the model gave an answer (False: it ran out of turns)
+    transcript: str  # what the user sees: the model's words, its code, the outputs (the reply text)
     streaming: bool

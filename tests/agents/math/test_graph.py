@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from plait.testing.conformance import AgentConformance
+
 from plait.agents.base import AgentContext, AgentReply, AgentRequest
 from plait.agents.math.graph import MathAgent, code_requests
 from plait.core.models.base import ChatResult, Choice, ToolCall
@@ -39,6 +41,9 @@ def test_tool_call_round_trip_runs_in_the_sandbox(plait_settings, sandbox_backen
     ])
     reply = ask(agent_with(model, plait_settings))
     assert reply.extras["answer"] == "5" and reply.extras["finished"] and reply.extras["turns"] == 2
+    assert reply.text == ("Let me compute the roots.\n```python\n" + SOLVE + "\n```\n```output\n[2, 3]\n```\n"
+                          "The roots are [2, 3], so the sum is \\boxed{5}.")
+    assert reply.extras["final"] == "The roots are [2, 3], so the sum is \\boxed{5}."
     ex = reply.extras["executions"][0]
     assert ex["status"] == "ok" and ex["stdout"].strip() == "[2, 3]"  # sympy ran, the last expression was echoed
     assert ex["backend"] == sandbox_backend == reply.extras["backend"]
@@ -95,6 +100,7 @@ def test_stream_yields_text_code_output_then_the_reply(plait_settings, sandbox_b
     pieces = list(agent_with(model, plait_settings).stream(AgentRequest([{"role": "user", "content": "6*7?"}])))
     assert isinstance(pieces[-1], AgentReply) and pieces[-1].extras["answer"] == "42"
     text = "".join(p for p in pieces[:-1])
+    assert pieces[-1].text == text  # the reply's text is what was streamed
     assert "Multiply." in text and "print(6 * 7)" in text and "```output\n42\n```" in text and text.endswith("\\boxed{42}")
 
 
@@ -117,3 +123,8 @@ def test_registered_as_math_agent(plait_settings):
 
     agent = get_agent("math", plait_settings, model="scripted/echo")
     assert agent.name == "math"
+
+
+class TestMathAgentConformance(AgentConformance):
+    agent_name = "math"
+    prompt = "What is 6 times 7?"

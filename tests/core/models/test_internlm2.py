@@ -6,6 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from plait.testing.conformance import ModelBackendConformance
+
 from plait.core.models.base import ChatOptions
 from plait.core.models.internlm2 import (
     INTERPRETER_PROMPT as DEFAULT_INTERPRETER_PROMPT,
@@ -283,7 +285,7 @@ class _Stub(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
             return
         data = {"id": "c", "object": "text_completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+                "choices": [{"index": i, "text": text, "finish_reason": "stop", "logprobs": None} for i in range(body.get("n") or 1)],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
         raw = json.dumps(data).encode()
         self.send_response(200)
@@ -337,3 +339,14 @@ def test_backend_is_registered_and_needs_a_url(plait_home, monkeypatch):
         get_chat_model("internlm2/internlm2-math-plus-7b")
     monkeypatch.setenv("PLAIT_LLM_URL", "http://127.0.0.1:8000/v1")
     assert get_chat_model("internlm2/internlm2-math-plus-7b").name == "internlm2/internlm2-math-plus-7b"
+
+
+class TestInternLM2BackendConformance(ModelBackendConformance):
+    """plait's model-backend contract, against the loopback stub."""
+
+    @pytest.fixture
+    def model(self, conformance_host, stub_server):
+        return InternLM2CompletionModel("internlm2-chat-7b", stub_server)
+
+    def make_failing_model(self):
+        return InternLM2CompletionModel("internlm2-chat-7b", "http://127.0.0.1:9/v1")
