@@ -163,15 +163,19 @@ class StreamParser:
                 self.buf = ""
                 return events
             if self.state == "text":
-                stops = [(self.buf.find(t), t) for t in (ACTION_START, IM_END, IM_START) if t in self.buf]
+                stops = [(self.buf.find(t), t) for t in SPECIAL if t in self.buf]
                 if stops:
                     i, tok = min(stops)
                     if i:
                         events.append(StreamEvent("text", self.buf[:i]))
                     self.buf = self.buf[i + len(tok):]
-                    self.state = "head" if tok == ACTION_START else "done"
+                    if tok == ACTION_START:
+                        self.state = "head"
+                    elif tok in (IM_END, IM_START):
+                        self.state = "done"
+                    # a stray <|action_end|>, <|plugin|> or <|interpreter|> is dropped, never shown
                     continue
-                keep = self._hold(self.buf, (ACTION_START, IM_END, IM_START))
+                keep = self._hold(self.buf, SPECIAL)
                 if len(self.buf) > keep:
                     events.append(StreamEvent("text", self.buf[: len(self.buf) - keep]))
                     self.buf = self.buf[len(self.buf) - keep:]

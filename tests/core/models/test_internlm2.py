@@ -257,6 +257,14 @@ def test_stream_ending_without_action_end_still_yields_the_call():
     assert out.tool_calls[0].name == "get_current_weather"
 
 
+def test_stray_markers_never_reach_the_text():
+    for i in range(1, 40):
+        text = "a<|action_end|>b<|plugin|>c<|interpreter|>d"
+        events = _stream([text[:i], text[i:]])
+        _assert_clean(events)
+        assert collect(events).text == "abcd"
+
+
 def test_invalid_action_is_reported_not_raised():
     out = parse_output("Hmm<|action_start|><|plugin|>\n{not json}<|action_end|>")
     assert out.invalid == ["\n{not json}"] and not out.tool_calls and out.text == "Hmm"
