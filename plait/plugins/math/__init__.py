@@ -68,3 +68,21 @@ def register_commands(cli):
     from plait.plugins.math import cli as math_cli
 
     math_cli.register(cli)
+
+
+_API = {
+    "check_answer": "plait.plugins.math.checker",
+    "CheckerPool": "plait.plugins.math.checker",
+    "extract_answer": "plait.plugins.math.answer",
+    "check_proof": "plait.plugins.math.lean",
+    "get_prompt": "plait.plugins.math.prompts",
+}
+
+
+def __getattr__(name: str):
+    """The Python API, imported on first use: ``from plait.plugins.math import check_answer``."""
+    if name in _API:
+        import importlib
+
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'plait.plugins.math' has no attribute {name!r}")
