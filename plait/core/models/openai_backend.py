@@ -241,6 +241,7 @@ class OpenAIEmbedder:
         self._dim: int | None = None
         self._max_tokens = max_tokens
         self._tokenize_ok: bool | None = None
+        self._counts: dict[str, int] = {}
         self._hint = f" — serve an embedding model with `vllm serve {model} --runner pooling` and point PLAIT_EMBED_URL at it"
 
     @classmethod
@@ -294,10 +295,16 @@ class OpenAIEmbedder:
         return out
 
     def count_tokens(self, text: str) -> int:
-        """vLLM's ``/tokenize``; servers without it get a conservative estimate (chars / 3)."""
+        """vLLM's ``/tokenize``; servers without it get a conservative estimate (chars / 3).
+        Counts are memoised: chunkers ask about the same text more than once."""
+        if text in self._counts:
+            return self._counts[text]
         if self._tokenize_ok is not False:
             count = self._tokenize(text)
             if count is not None:
+                if len(self._counts) >= 4096:
+                    self._counts.clear()
+                self._counts[text] = count
                 return count
         return max(len(re.findall(r"\w+|[^\w\s]", text)), math.ceil(len(text) / 3))
 

@@ -215,6 +215,8 @@ def test_embedder_dim_max_tokens_and_token_counts_come_from_the_server(stub):
     assert emb.max_tokens == 512  # vLLM's max_model_len from /v1/models
     assert emb.count_tokens("one two three") == 3
     assert stub.state.bodies("/tokenize")[0] == {"model": "stub-model", "prompt": "one two three", "add_special_tokens": False}
+    assert emb.count_tokens("one two three") == 3
+    assert len(stub.state.bodies("/tokenize")) == 1  # memoised
 
 
 def test_embedder_prefers_embed_url(stub):
