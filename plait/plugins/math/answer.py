@@ -40,10 +40,18 @@ def last_number(text: str) -> str | None:
     return nums[-1].replace(",", "").rstrip(".")
 
 
+_MATH_WORDS = {"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "max", "min", "mod", "gcd",
+               "lcm", "det", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "inf", "sup", "lim", "and", "or"}
+
+
 def looks_like_prose(text: str) -> bool:
+    """Words around the answer (``so 42 apples``), not a formula (``x = 3``, ``sin(x) + 2``)."""
     stripped = re.sub(r"\\text\{[^}]*\}", " ", text)
     stripped = _LATEX_CMD.sub(" ", stripped)
-    return bool(_PROSE.search(stripped))
+    if _PROSE.search(stripped):
+        return True
+    words = [w for w in re.findall(r"[A-Za-z]{3,}", stripped) if w.lower() not in _MATH_WORDS]
+    return bool(words) and bool(_NUMBER.search(stripped))
 
 
 def extract_answer(text: str, style: str = "auto") -> str:

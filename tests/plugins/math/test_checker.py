@@ -32,6 +32,11 @@ def test_extraction_styles():
     assert extract_answer("work...\n#### 1,200") == "1200"
     assert extract_answer(r"so the answer is \boxed{\frac{3}{4}}.") == r"\frac{3}{4}"
     assert extract_answer("x = 3") == "x = 3"  # a formula, not prose: kept whole
+    assert extract_answer("so 42 apples") == "42"
+    assert extract_answer("3 dollars") == "3"
+    assert extract_answer(r"\sin(x) + 2") == r"\sin(x) + 2"
+    assert extract_answer("sin(x) + 2") == "sin(x) + 2"
+    assert extract_answer("Monday") == "Monday"
     assert extract_answer(r"\boxed{5} but gsm8k says 7", style="gsm8k") == "7"
 
 
