@@ -99,7 +99,21 @@ def main():
     if not callable(func):
         _emit({"load_error": "NameError: no callable %r in the code" % job["entry"]})
         return
-    for i, case in enumerate(job["cases"]):
+    cases = job.get("cases")
+    try:
+        if "inputs_src" in job:  # literal dicts, parsed (never executed)
+            import ast
+
+            cases = [{"kwargs": ast.literal_eval(src)} for src in job["inputs_src"]]
+        elif "examples_src" in job:  # a Case2Code reference's `examples = [dict(...), ...]`
+            scope = {}
+            exec(compile(job["examples_src"], "examples.py", "exec"), scope)
+            cases = [{"kwargs": ex} for ex in scope["examples"]]
+    except BaseException as exc:
+        _emit({"load_error": "inputs: " + _error(exc)})
+        return
+    _emit({"cases": len(cases)})
+    for i, case in enumerate(cases):
         try:
             value = func(*case.get("args", []), **case.get("kwargs", {}))
             if mode == "reprs":

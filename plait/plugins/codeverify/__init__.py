@@ -1,0 +1,16 @@
+"""Code verification: UnitCoder (model-written unit tests, fix rounds, polish) and Case2Code
+(input/output cases from a corpus; scoring predicted programs). Every run of code goes through
+``plait.sandbox``.
+
+Commands: ``plait code verify``, ``plait synth unitcoder``, ``plait synth case2code``,
+``plait eval case2code``.
+"""
+
+from plait import hookimpl
+
+
+@hookimpl
+def register_commands(cli):
+    from plait.plugins.codeverify import cli as codeverify_cli
+
+    codeverify_cli.register(cli)

@@ -1,0 +1,308 @@
+"""Case2Code (Shao et al. 2025): harvest functions, collect input/output cases in the sandbox,
+render training prompts; and score predicted programs against recorded cases.
+
+Output formats follow the published test set (``../shared/data/case2code/test_sample.jsonl``):
+a return is stored as ``{"return": json.dumps(repr(value))}``, an exception as
+``{"error": "<|EXCEPTION|> " + json.dumps(f"{type(exc)}: {exc}")}``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import json
+import random
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from plait.core.errors import InputError
+from plait.sandbox import Limits
+from plait.sandbox.grading import run_job
+
+BUILTINS = set(dir(builtins))
+LIMITS = Limits(timeout_s=10, memory_mb=512)
+
+
+# -- harvesting -----------------------------------------------------------------------------------
+@dataclass
+class Harvested:
+    name: str
+    code: str
+    params: list[str]
+    required: list[str]
+
+
+def _free_names(fn: ast.FunctionDef) -> set[str]:
+    bound = {a.arg for a in fn.args.args + fn.args.kwonlyargs + fn.args.posonlyargs}
+    for extra in (fn.args.vararg, fn.args.kwarg):
+        if extra:
+            bound.add(extra.arg)
+    loads = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name):
+            (bound.add if isinstance(node.ctx, (ast.Store, ast.Del)) else loads.add)(node.id)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            loads.update(node.names)  # touching module state: not self-contained
+    return loads - bound - BUILTINS - {fn.name}
+
+
+def harvest(source: str) -> list[Harvested]:
+    """Top-level functions with arguments and a ``return value``; no imports, no nested functions
+    or classes, no free names (so each runs alone). Never executes the source."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    out = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef) or node.decorator_list:
+            continue
+        params = [a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs]
+        if not params or node.args.vararg or node.args.kwarg:
+            continue
+        inner = list(ast.walk(node))[1:]
+        if any(isinstance(n, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef,
+                              ast.Yield, ast.YieldFrom, ast.Await)) for n in inner):
+            continue
+        if not any(isinstance(n, ast.Return) and n.value is not None for n in inner):
+            continue
+        if _free_names(node):
+            continue
+        positional = node.args.posonlyargs + node.args.args
+        n_required = len(positional) - len(node.args.defaults)
+        required = [a.arg for a in positional[:n_required]]
+        required += [a.arg for a, d in zip(node.args.kwonlyargs, node.args.kw_defaults) if d is None]
+        out.append(Harvested(node.name, ast.get_source_segment(source, node) or ast.unparse(node), params, required))
+    return out
+
+
+# -- example inputs ---------------------------------------------------------------------------------
+INPUTS_PROMPT = """Here is a Python function:
+
+```python
+{code}
+```
+
+Write {n} different example inputs for `{name}`, covering typical and edge cases. Give each input
+as a Python dict literal mapping the argument names ({args}) to literal values, one per line,
+for example: {example}
+Only dict literals, no code, no explanations."""
+
+
+def parse_inputs(text: str, fn: Harvested, limit: int) -> list[str]:
+    """Dict literals in the model's text, checked with ``ast.literal_eval`` (never executed)."""
+    found: list[str] = []
+    for line in text.splitlines():
+        line = line.strip().rstrip(",")
+        start = line.find("{")
+        if start < 0:
+            continue
+        candidate = line[start: line.rfind("}") + 1]
+        try:
+            value = ast.literal_eval(candidate)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            continue
+        if not set(fn.required) <= set(value) or not set(value) <= set(fn.params):
+            continue
+        src = repr(value)
+        if src not in found:
+            found.append(src)
+        if len(found) >= limit:
+            break
+    return found
+
+
+def ask_inputs(model, fn: Harvested, n: int = 10) -> list[str]:
+    from plait.core.models.base import ChatOptions
+
+    example = repr({p: 1 for p in fn.required or fn.params[:1]})
+    prompt = INPUTS_PROMPT.format(code=fn.code, n=n, name=fn.name, args=", ".join(fn.params), example=example)
+    reply = model.chat([{"role": "user", "content": prompt}], ChatOptions(temperature=0.7, max_tokens=600)).text
+    return parse_inputs(reply, fn, n)
+
+
+# -- running cases in the sandbox -------------------------------------------------------------------
+def run_cases(code: str, entry: str, *, inputs_src: list[str] | None = None, examples_src: str | None = None,
+              backend: str | None = None, limits: Limits = LIMITS) -> tuple[list[dict[str, str] | None], Any]:
+    """Call ``entry`` on each input in ONE sandbox run; outputs in the published format."""
+    job: dict[str, Any] = {"mode": "reprs", "entry": entry}
+    if inputs_src is not None:
+        job["inputs_src"] = inputs_src
+    else:
+        job["examples_src"] = examples_src
+    records, result = run_job(code, job, limits=limits, backend=backend)
+    count = next((r["cases"] for r in records if "cases" in r), None)
+    by_i = {r["i"]: r for r in records if isinstance(r.get("i"), int)}
+    n = count if count is not None else len(inputs_src or [])
+    outputs: list[dict[str, str] | None] = []
+    for i in range(n):
+        rec = by_i.get(i)
+        if rec is None:
+            outputs.append(None)
+        elif rec.get("ok"):
+            outputs.append({"return": rec["value"]})
+        else:
+            outputs.append({"error": rec["error"]})
+    return outputs, result
+
+
+# -- prompts ---------------------------------------------------------------------------------------
+TEMPLATES = [
+    "Function: {name}\n\nWrite a function that generates the output from the input.\n{pairs}\n",
+    "Given the function name `{name}` and these input/output examples, write the Python function.\n{pairs}\n",
+    "Examples:\n{pairs}\nFunction name: {name}\nInfer the Python function that maps each input to its output.\n",
+    "I have a function `{name}` that produces these results:\n{pairs}\nCan you write it in Python?\n",
+    "Based on the following cases, implement {name}.\n{pairs}\n",
+]
+
+
+def _call(src: str) -> str:
+    value = ast.literal_eval(src)
+    return "dict(" + ", ".join(f"{k}={v!r}" for k, v in value.items()) + ")"
+
+
+def render_prompt(name: str, inputs_src: list[str], outputs: list[dict[str, str]], rng: random.Random) -> tuple[str, int]:
+    idx = list(range(len(inputs_src)))
+    rng.shuffle(idx)
+    lines = []
+    for i in idx:
+        out = outputs[i]
+        shown = out["return"] if "return" in out else out["error"]
+        lines.append(f"Input: {_call(inputs_src[i])}, Output: {shown}")
+    t = rng.randrange(len(TEMPLATES))
+    return TEMPLATES[t].format(name=name, pairs="\n".join(lines)), t
+
+
+# -- evaluation ------------------------------------------------------------------------------------
+def read_jsonl(path, what: str, required: Iterable[str]) -> list[dict[str, Any]]:
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"no such {what} file: {p}")
+    rows = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{p}:{n} is not valid JSON ({exc.msg}); fix or remove the line") from None
+        missing = [k for k in required if k not in row] if isinstance(row, dict) else list(required)
+        if missing:
+            raise InputError(f"{p}:{n} lacks {', '.join(repr(k) for k in missing)} (a {what} line needs {', '.join(required)})")
+        rows.append(row)
+    return rows
+
+
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
+
+
+def _norm(text: str | None) -> str | None:
+    # a memory address in a repr (``<generator object f at 0x7f...>``) is not behaviour
+    return None if text is None else _ADDRESS.sub("0x?", text)
+
+
+def same_output(got: dict[str, str] | None, want: dict[str, str]) -> bool:
+    """Exact comparison of the return repr or the exception text (memory addresses aside)."""
+    if got is None:
+        return False
+    if "error" in want:
+        return "error" in got and _norm(got["error"]) == _norm(want["error"])
+    return "return" in got and _norm(got["return"]) == _norm(want.get("return"))
+
+
+def score_program(code: str, ref: dict[str, Any], backend: str | None = None) -> dict[str, Any]:
+    outputs, result = run_cases(code, ref["func_name"], examples_src=ref["example_str"], backend=backend)
+    want = ref["example_outputs"]
+    matched = sum(same_output(g, w) for g, w in zip(outputs, want))
+    return {
+        "id": ref.get("id"),
+        "correct": len(outputs) == len(want) and matched == len(want),
+        "matched": matched,
+        "total": len(want),
+        "status": result.status,
+        "backend": result.backend,
+    }
+
+
+def evaluate(preds: list[dict[str, Any]], refs: list[dict[str, Any]], *, backend: str | None = None, workers: int = 2,
+             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    by_id = {}
+    for p in preds:
+        by_id.setdefault(str(p["id"]), p)
+    items: list[dict[str, Any] | None] = [None] * len(refs)
+
+    def one(i: int) -> None:
+        ref = refs[i]
+        pred = by_id.get(str(ref["id"]))
+        if pred is None or not isinstance(pred.get("code"), str):
+            items[i] = {"id": ref["id"], "correct": False, "matched": 0, "total": len(ref["example_outputs"]), "status": "missing"}
+        else:
+            items[i] = score_program(pred["code"], ref, backend)
+        if progress:
+            progress(1)
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        list(pool.map(one, range(len(refs))))
+    done = [x for x in items if x is not None]
+    correct = sum(x["correct"] for x in done)
+    cases = sum(x["total"] for x in done)
+    return {
+        "accuracy": correct / len(done) if done else 0.0,
+        "n": len(done),
+        "correct": correct,
+        "missing": sum(x["status"] == "missing" for x in done),
+        "case_accuracy": (sum(x["matched"] for x in done) / cases) if cases else 0.0,
+        "backends": sorted({x["backend"] for x in done if x.get("backend")}),
+        "items": done,
+    }
+
+
+# -- synthesis pipeline ------------------------------------------------------------------------------
+def synthesize(rows: list[dict[str, Any]], model, *, n_inputs: int = 10, backend: str | None = None, seed: int = 0,
+               progress: Callable[[int], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Corpus rows ``{id, content}`` -> Case2Code training records, and counts of what was dropped."""
+    rng = random.Random(seed)
+    stats = {"rows": len(rows), "functions": 0, "no_inputs": 0, "all_raised": 0, "kept": 0, "cases": 0}
+    records: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for row in rows:
+        for k, fn in enumerate(harvest(str(row.get("content", "")))):
+            if fn.code in seen:
+                continue
+            seen.add(fn.code)
+            stats["functions"] += 1
+            inputs = ask_inputs(model, fn, n_inputs)
+            if not inputs:
+                stats["no_inputs"] += 1
+                continue
+            outputs, result = run_cases(fn.code, fn.name, inputs_src=inputs, backend=backend)
+            pairs = [(i, o) for i, o in zip(inputs, outputs) if o is not None]
+            if not pairs or all("error" in o for _, o in pairs):
+                stats["all_raised"] += 1
+                continue
+            ins, outs = [p[0] for p in pairs], [p[1] for p in pairs]
+            prompt, template = render_prompt(fn.name, ins, outs, rng)
+            records.append({
+                "id": f"{row.get('id', 'row')}_{k}",
+                "func_name": fn.name,
+                "code": fn.code,
+                "example_inputs": ins,
+                "example_outputs": outs,
+                "prompt": prompt,
+                "output": f"The function is:\n\n```python\n{fn.code}\n```",
+                "template": template,
+                "backend": result.backend,
+            })
+            stats["kept"] += 1
+            stats["cases"] += len(ins)
+        if progress:
+            progress(1)
+    return records, stats
