@@ -52,18 +52,22 @@ class EmbedderFeaturizer:
 class HiddenStateFeaturizer:
     """The chat model's last-layer hidden state at the last prompt token (in-process llama.cpp)."""
 
-    def __init__(self, model: Any):
+    def __init__(self, model: Any, pooling: str = "mean"):
         if not hasattr(model, "hidden_state"):
             raise ConfigError(
                 f"model {getattr(model, 'name', model)!r} cannot give hidden states; the 'hidden' gate featurizer "
                 "needs the in-process llamacpp backend (or use featurizer = \"pooling\" for a served model, "
                 "or \"embed\" for the sentence-embedding default)"
             )
+        if pooling not in ("mean", "last"):
+            raise ConfigError(f"[gate] hidden_pooling must be 'mean' or 'last', not {pooling!r}")
         self.model = model
-        self.id = f"hidden:{getattr(model, 'name', 'model')}"
+        self.pooling = pooling  # "last" is UAR's last prompt token; "mean" is steadier on tiny models
+        self.id = f"hidden:{getattr(model, 'name', 'model')}:{pooling}"
 
     def features(self, texts: list[str]) -> np.ndarray:
-        return _normalise([np.asarray(self.model.hidden_state(t), dtype=np.float32).ravel() for t in texts])
+        return _normalise([np.asarray(self.model.hidden_state(t, pooling=self.pooling), dtype=np.float32).ravel()
+                           for t in texts])
 
 
 class PoolingFeaturizer:
@@ -108,7 +112,7 @@ def featurizer_from_settings(settings: Any) -> Featurizer:
     if kind == "embed":
         key: tuple = (kind, str(table.get("embedder", DEFAULT_EMBEDDER)))
     elif kind == "hidden":
-        key = (kind, settings.model)
+        key = (kind, settings.model, str(table.get("hidden_pooling", "mean")))
     elif kind == "pooling":
         url = table.get("pooling_url") or settings.embed_url or settings.llm_url
         if not url:
@@ -129,5 +133,5 @@ def _build(key: tuple, settings: Any) -> Featurizer:
     if key[0] == "embed":
         return EmbedderFeaturizer(get_embedder(key[1], settings))
     if key[0] == "hidden":
-        return HiddenStateFeaturizer(get_chat_model(key[1], settings))
+        return HiddenStateFeaturizer(get_chat_model(key[1], settings), key[2])
     return PoolingFeaturizer(key[1], key[2], settings.embed_api_key or settings.llm_api_key)
