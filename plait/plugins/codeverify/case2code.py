@@ -93,20 +93,58 @@ for example: {example}
 Only dict literals, no code, no explanations."""
 
 
+def _literal_dict(candidate: str) -> dict | None:
+    for parse in (ast.literal_eval, json.loads):
+        try:
+            value = parse(candidate)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _literal_call(text: str, fn: Harvested) -> list[dict]:
+    """``name(1, b=[2])`` in the text -> ``{'a': 1, 'b': [2]}``; every argument must be a literal."""
+    found = []
+    start = text.find(fn.name + "(")
+    while start >= 0:
+        depth, end = 0, None
+        for i in range(start + len(fn.name), min(len(text), start + 2000)):
+            depth += {"(": 1, ")": -1}.get(text[i], 0)
+            if depth == 0:
+                end = i + 1
+                break
+        if end is not None:
+            try:
+                call = ast.parse(text[start:end], mode="eval").body
+                args = [ast.literal_eval(a) for a in call.args]
+                kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg}
+                if len(args) <= len(fn.params) and not any(k.arg is None for k in call.keywords):
+                    bound = dict(zip(fn.params, args))
+                    if not set(bound) & set(kwargs):
+                        found.append({**bound, **kwargs})
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, AttributeError):
+                pass
+        start = text.find(fn.name + "(", start + 1)
+    return found
+
+
 def parse_inputs(text: str, fn: Harvested, limit: int) -> list[str]:
-    """Dict literals in the model's text, checked with ``ast.literal_eval`` (never executed)."""
-    found: list[str] = []
+    """Dict literals (or calls of the function with literal arguments) in the model's text, read
+    with ``ast.literal_eval`` / ``json.loads``; never executed."""
+    values: list[dict] = []
     for line in text.splitlines():
         line = line.strip().rstrip(",")
         start = line.find("{")
-        if start < 0:
-            continue
-        candidate = line[start: line.rfind("}") + 1]
-        try:
-            value = ast.literal_eval(candidate)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-            continue
-        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        if start >= 0:
+            value = _literal_dict(line[start: line.rfind("}") + 1])
+            if value is not None:
+                values.append(value)
+    values += _literal_call(text, fn)
+    found: list[str] = []
+    for value in values:
+        if not all(isinstance(k, str) for k in value):
             continue
         if not set(fn.required) <= set(value) or not set(value) <= set(fn.params):
             continue

@@ -74,6 +74,9 @@ def test_inputs_are_literals_only():
     ])
     assert parse_inputs(text, fn, 10) == ["{'a': 1, 'b': 2}", "{'a': [1, 2], 'b': [3]}", "{'a': 'x', 'b': 'y'}"]
     assert parse_inputs(text, fn, 1) == ["{'a': 1, 'b': 2}"]
+    # small models often write calls instead: literal arguments are bound to the parameters
+    calls = "print(add([]))\nadd(1, b=2) and add(__import__('os'))\nadd(1, 2, 3)\n{\"a\": true, \"b\": null}"
+    assert parse_inputs(calls, fn, 10) == ["{'a': True, 'b': None}", "{'a': []}", "{'a': 1, 'b': 2}"]
 
 
 def test_run_cases_format(sandbox_name):
