@@ -15,7 +15,8 @@
 - ``json_schema`` is enforced by a grammar (``response_format={"type": "json_object", "schema": ...}``).
 
 Options in ``[llamacpp]`` (or ``PLAIT_LLAMACPP__<KEY>``): ``n_ctx`` (4096), ``n_threads``,
-``max_tokens`` (512, when a request sets none), ``temperature`` (0.2, when a request sets none).
+``max_tokens`` (512, when a request sets none), ``temperature`` (0.2, when a request sets none),
+``repeat_penalty`` (1.2: small models loop on retrieved text without it).
 """
 
 from __future__ import annotations
@@ -167,6 +168,7 @@ class LlamaCppChatModel:
         n_ctx: int = 4096,
         n_threads: int | None = None,
         max_tokens: int = 512,
+        repeat_penalty: float = 1.2,
         temperature: float = 0.2,
     ):
         self.model_path = Path(model_path)
@@ -175,6 +177,7 @@ class LlamaCppChatModel:
         self.n_threads = n_threads
         self.default_max_tokens = max_tokens
         self.default_temperature = temperature
+        self.repeat_penalty = repeat_penalty
         # Fail now if llama-cpp-python or the file is missing; load lazily, because a caller that
         # only wants hidden_state() should not pay for the chat instance.
         _llama_class()
@@ -198,6 +201,7 @@ class LlamaCppChatModel:
             n_threads=num("n_threads", None, int),
             max_tokens=num("max_tokens", 512, int),
             temperature=num("temperature", 0.2, float),
+            repeat_penalty=num("repeat_penalty", 1.2, float),
         )
 
     def _llama(self, kind: str):
@@ -208,6 +212,7 @@ class LlamaCppChatModel:
         kw: dict[str, Any] = {
             "temperature": self.default_temperature if options.temperature is None else options.temperature,
             "max_tokens": options.max_tokens or self.default_max_tokens,
+            "repeat_penalty": self.repeat_penalty,
         }
         if options.stop:
             kw["stop"] = options.stop
