@@ -14,3 +14,13 @@ def register_commands(cli):
     from plait.plugins.codeverify import cli as codeverify_cli
 
     codeverify_cli.register(cli)
+
+
+@hookimpl
+def register_agents(register):
+    def factory(context):
+        from plait.agents.unitcoder.agent import UnitCoderAgent
+
+        return UnitCoderAgent(context)
+
+    register("unitcoder", factory)

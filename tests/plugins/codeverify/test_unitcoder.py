@@ -181,3 +181,18 @@ def test_synth_unitcoder_end_to_end(plait_host, plait_cli, sandbox_name, tmp_pat
     assert sorted(t["entry"] for t in lines("failed.jsonl")) == ["hyp", "most_common"]
     hyp = next(t for t in lines("trajectories.jsonl") if t["entry"] == "hyp")
     assert hyp["status"] == "failed" and hyp["tests"].count("def test_") == 2 and hyp["backend"] == sandbox_name
+
+
+def test_unitcoder_agent(plait_settings, sandbox_name):
+    from plait.agents.base import AgentContext, AgentRequest
+    from plait.core.host import get_host
+
+    assert "unitcoder" in get_host().agents.names()
+    from plait.agents.unitcoder.agent import UnitCoderAgent
+
+    agent = UnitCoderAgent(AgentContext(plait_settings, _model=scripted([GOOD]), options={"backend": sandbox_name, "k": 1}))
+    reply = agent.invoke(AgentRequest([{"role": "user", "content": f"Please check:\n```python\n{BUGGY}```"}]))
+    assert reply.extras["status"] == "passed" and reply.extras["passed_round"] == 1
+    assert GOOD in reply.text and "after repair" in reply.text
+    none = agent.invoke(AgentRequest([{"role": "user", "content": "hello"}]))
+    assert none.extras["status"] == "no_code"
