@@ -264,6 +264,15 @@ class DockerSandbox:
             )
             if killed.is_set() and pumped.reason is None:
                 pumped.reason = "timeout"
+            # the output is closed, but the program may still run (it closed its pipes)
+            if pumped.reason is None and not exited():
+                while not exited():
+                    if time.monotonic() >= start + limits.timeout_s:
+                        kill()
+                        pumped.reason = "timeout"
+                        break
+                    time.sleep(0.05)
+                pumped.wall_s = time.monotonic() - start
         finally:
             try:
                 sock.shutdown(socket.SHUT_RDWR)

@@ -198,15 +198,20 @@ def classify(
     cpu_s: float | None = None,
     max_rss: int | None = None,
     limits: Limits | None = None,
+    high_codes_are_signals: bool = True,
 ) -> ExecResult:
-    """Map what we observed from outside to one status."""
+    """Map what we observed from outside to one status.
+
+    A program killed by signal N shows as ``signal=N, exit_code=None``. Behind bwrap or docker the
+    only trace of a signal is the exit status 128+N, so there a program that itself exits with
+    128+N is reported as that signal.
+    """
     exit_code = sig = None
     if returncode is not None:
         if returncode < 0:
             sig = -returncode
-        elif returncode > 128 and returncode - 128 < 65:  # shells, docker and bwrap report 128+N
+        elif high_codes_are_signals and 128 < returncode < 128 + 65:  # docker and bwrap report 128+N
             sig = returncode - 128
-            exit_code = returncode
         else:
             exit_code = returncode
     stderr = decode(pumped.stderr)

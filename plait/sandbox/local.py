@@ -56,14 +56,17 @@ class Child:
         except (ProcessLookupError, PermissionError):
             pass
 
-    def wait(self, timeout: float) -> None:
-        end = time.monotonic() + timeout
+    def wait(self, until: float) -> bool:
+        """Wait until the monotonic time ``until``; past it, kill. True if we had to kill."""
+        delay = 0.001
         while not self._reap(os.WNOHANG):
-            if time.monotonic() > end:
+            if time.monotonic() >= until:
                 self.kill()
                 self._reap(0)
-                return
-            time.sleep(0.005)
+                return True
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        return False
 
     def close(self) -> None:
         for f in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
@@ -84,6 +87,7 @@ def run_child(
     preexec: Callable[[], None] | None = None,
     extra_kill: Callable[[], None] | None = None,
     accounting: Callable[[], tuple[bool, float | None, int | None]] | None = None,
+    high_codes_are_signals: bool = True,
 ) -> ExecResult:
     """Spawn ``argv`` with ``payload`` on stdin and turn the outcome into an ExecResult.
 
@@ -114,9 +118,14 @@ def run_child(
             kill=kill,
             start=start,
         )
-        # the tree is torn down when the launcher exits; make sure of it, then collect the status
-        child.wait(1.0 if pumped.reason is None else 0.2)
-        kill()
+        # the output is closed; the program may still run (it closed its pipes): the deadline holds
+        if pumped.reason is None:
+            if child.wait(start + limits.timeout_s):
+                pumped.reason = "timeout"
+            pumped.wall_s = time.monotonic() - start
+        else:
+            child.wait(time.monotonic() + 1.0)
+        kill()  # the tree is torn down with the launcher; make sure of it
     finally:
         child.close()
     oom, cpu_s, max_rss = accounting() if accounting else (False, None, None)
@@ -125,5 +134,6 @@ def run_child(
     if max_rss is None and child.rusage is not None:
         max_rss = child.rusage.ru_maxrss * 1024
     return harness.classify(
-        pumped, returncode=child.returncode, backend=backend, oom=oom, cpu_s=cpu_s, max_rss=max_rss, limits=limits
+        pumped, returncode=child.returncode, backend=backend, oom=oom, cpu_s=cpu_s, max_rss=max_rss, limits=limits,
+        high_codes_are_signals=high_codes_are_signals,
     )

@@ -40,6 +40,7 @@ class ProcessSandbox:
             result = run_child(
                 [self.python, "-I", "-S", "-c", harness.BOOTSTRAP],
                 payload=payload, limits=limits, backend=self.name, cwd=work,
+                high_codes_are_signals=False,  # the bootstrap execs: the program is our direct child
             )
         finally:
             shutil.rmtree(work, ignore_errors=True)

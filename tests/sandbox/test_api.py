@@ -77,3 +77,18 @@ def test_no_isolating_backend_refuses_without_explicit_flag(monkeypatch):
         api.default_backend()
     assert "process" in str(exc.value)
     assert api.default_backend(allow_process=True) == "process"
+
+
+def test_program_that_closes_its_output_still_runs_to_its_end_or_the_deadline(backend):
+    code = "import os, sys, time\nos.close(1)\nos.close(2)\ntime.sleep(float(sys.argv[1]))\n"
+    done = run(argv=["python3", "main.py", "1.5"], files={"main.py": code}, limits=Limits(timeout_s=8), backend=backend)
+    assert done.status == "ok" and done.wall_s >= 1.5
+    late = run(argv=["python3", "main.py", "60"], files={"main.py": code}, limits=Limits(timeout_s=2), backend=backend)
+    assert late.status == "timeout"
+
+
+def test_signal_and_exit_code_reporting(backend):
+    r = run("import os, signal\nos.kill(os.getpid(), signal.SIGABRT)\n", backend=backend)
+    assert (r.status, r.signal, r.exit_code) == ("failed", 6, None)
+    r = run("import sys\nsys.exit(7)\n", backend=backend)
+    assert (r.status, r.signal, r.exit_code) == ("failed", None, 7)
