@@ -20,7 +20,7 @@ import pytest
 from plait.sandbox import Limits, run
 from plait.sandbox.grading import grade
 
-FAST = Limits(timeout_s=3, memory_mb=128, output_bytes=100_000, pids=32, files_mb=10)
+FAST = Limits(timeout_s=5, memory_mb=128, output_bytes=100_000, pids=32, files_mb=10)
 
 
 # -- resource attacks (every backend) -------------------------------------------------------------
