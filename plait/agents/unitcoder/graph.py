@@ -47,6 +47,26 @@ def defines(src: str, entry: str) -> bool:
     return any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == entry for n in tree.body)
 
 
+def as_unittest(src: str) -> str | None:
+    """Pytest-style tests (``def test_x(): assert ...``) or bare top-level asserts, which smaller
+    models often write, wrapped into one ``unittest.TestCase``; None if there are none."""
+    try:
+        tree = ast.parse(src)
+    except (SyntaxError, ValueError):
+        return None
+    funcs = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test") and not n.args.args]
+    asserts = [n for n in tree.body if isinstance(n, ast.Assert)]
+    if not funcs and not asserts:
+        return None
+    rest = ast.Module(body=[n for n in tree.body if not isinstance(n, ast.Assert)], type_ignores=[])
+    lines = ["import unittest", ast.unparse(rest), "", "", "class TestGenerated(unittest.TestCase):"]
+    for name in funcs:
+        lines += [f"    def {name}(self):", f"        {name}()", ""]
+    for i, node in enumerate(asserts):
+        lines += [f"    def test_assert_{i}(self):", f"        {ast.unparse(node)}", ""]
+    return "\n".join(lines) + "\n"
+
+
 def _normalise_tests(src: str, entry: str) -> str:
     # the code under test is importable as ``solution``; make sure the tests import from there
     if not re.search(r"^\s*(from solution import|import solution)", src, re.M):
@@ -96,6 +116,9 @@ class UnitCoder:
         attempts = state.get("test_attempts", 0) + 1
         src = extract_code(self._ask(prompt, temperature=0.2 * attempts)[0])
         ids = unittest_ids(src) if src else []
+        if src and not ids:
+            src = as_unittest(src)
+            ids = unittest_ids(src) if src else []
         if not ids:
             return {"test_attempts": attempts, "tests": None, "test_ids": []}
         return {"test_attempts": attempts, "tests": _normalise_tests(src, state["entry"]), "test_ids": ids}

@@ -196,3 +196,15 @@ def test_unitcoder_agent(plait_settings, sandbox_name):
     assert GOOD in reply.text and "after repair" in reply.text
     none = agent.invoke(AgentRequest([{"role": "user", "content": "hello"}]))
     assert none.extras["status"] == "no_code"
+
+
+def test_pytest_style_tests_are_wrapped(sandbox_name):
+    reply = ("```python\nfrom solution import clamp\n\ndef test_mid():\n    assert clamp(5, 0, 10) == 5\n\n"
+             "assert clamp(-3, 0, 10) == 0\nassert clamp(30, 0, 10) == 10\n```")
+    model = ScriptedChatModel(default=reply)
+    state = UnitCoder(model, backend=sandbox_name).verify(GOOD, "clamp")
+    assert state["status"] == "passed" and state["test_ids"] == [
+        "plait_tests.TestGenerated.test_mid", "plait_tests.TestGenerated.test_assert_0", "plait_tests.TestGenerated.test_assert_1"]
+    bad = UnitCoder(ScriptedChatModel(default=reply), backend=sandbox_name).verify(BUGGY, "clamp", rounds=0)
+    assert bad["status"] == "failed"
+    assert bad["history"][0]["n_pass"] == 2 and bad["history"][0]["n_tests"] == 3
