@@ -27,9 +27,12 @@ def answers_of(row: dict, where: str) -> list[str]:
     return out
 
 
-def is_correct(reply: str, answers: list[str]) -> bool:
-    """True when any accepted answer appears in the reply (as whole words for Latin text)."""
+def is_correct(reply: str, answers: list[str], question: str = "") -> bool:
+    """True when any accepted answer appears in the reply (as whole words for Latin text).
+    A reply that merely repeats the question does not count (八边形有几条边 contains 八)."""
     said = normalise(reply)
+    if question and normalise(question):
+        said = said.replace(normalise(question), " ")
     for ans in answers:
         a = normalise(ans)
         if not a:
@@ -51,4 +54,4 @@ def label_rows(model: Any, rows: list[dict], max_tokens: int = 32) -> Iterator[d
         answers = answers_of(row, f"QA row {i}")
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": row["question"]}]
         reply = model.chat(messages, options).text
-        yield {"question": row["question"], "label": 0 if is_correct(reply, answers) else 1, "reply": reply.strip()[:200]}
+        yield {"question": row["question"], "label": 0 if is_correct(reply, answers, row["question"]) else 1, "reply": reply.strip()[:200]}

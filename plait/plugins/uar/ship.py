@@ -17,6 +17,21 @@ from plait.plugins.uar.heads import shipped_dir
 from plait.plugins.uar.training import read_labelled, save_with_val, train_head
 
 
+def private_rows(n: int = 40) -> list[dict]:
+    """Questions about the user's own documents: no model can know them (label 1 = retrieve)."""
+    import random
+
+    from plait.plugins.uar.datagen import doc_question_en, doc_question_zh
+
+    rng = random.Random("self-private")
+    seen: dict[str, dict] = {}
+    for gen, lang in ((doc_question_en, "en"), (doc_question_zh, "zh")):
+        while sum(r["lang"] == lang for r in seen.values()) < n:
+            q = gen(rng)
+            seen.setdefault(q, {"question": q, "label": 1, "lang": lang})
+    return list(seen.values())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--self-labels", type=Path, help="labelled self data from plait gate label-self")
@@ -31,8 +46,9 @@ def main() -> None:
         save_with_val(head, val, out)
         print(criterion, head.info())
     if args.self_labels:
-        head, val = train_head(featurizer, "self", read_labelled(args.self_labels))
-        head.meta["source"] = str(args.self_labels.name)
+        rows = read_labelled(args.self_labels) + private_rows()
+        head, val = train_head(featurizer, "self", rows)
+        head.meta["source"] = f"{args.self_labels.name} + {len(private_rows())} private-document questions labelled unknown"
         save_with_val(head, val, out)
         print("self", head.info())
 
