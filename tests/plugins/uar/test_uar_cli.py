@@ -63,12 +63,13 @@ def test_eval_refuses_a_bad_benchmark(hash_gate_env, plait_cli, tmp_path, write_
     assert res.exit_code == 1 and "need_retrieve" in res.stderr
 
 
-def test_label_self_labels_by_correctness(hash_gate_env, plait_cli, tmp_path, write_jsonl):
-    # scripted/echo repeats the question: it "knows" exactly the answers that the question contains.
+def test_label_self_labels_by_correctness(hash_gate_env, plait_cli, plait_host, scripted_model, tmp_path, write_jsonl):
+    scripted_model.queue("The sky is blue.", "Hamlet was written by Marlowe.", "八边形有几条边？不知道。", "6 times 7 is 42")
+    plait_host(model=scripted_model)
     qa = write_jsonl(tmp_path / "qa.jsonl", [
-        {"question": "Is the sky blue or green?", "answer": "blue"},
+        {"question": "What colour is the sky?", "answer": "blue"},
         {"question": "Who wrote Hamlet?", "answers": ["Shakespeare", "William Shakespeare"]},
-        {"question": "北京是中国的首都吗？", "answer": "北京"},
+        {"question": "八边形有几条边？", "answer": "八"},  # repeating the question is no answer
         {"question": "What is 6 times 7?", "answer": "42"},
     ])
     out = tmp_path / "self.jsonl"
@@ -76,8 +77,12 @@ def test_label_self_labels_by_correctness(hash_gate_env, plait_cli, tmp_path, wr
     assert res.exit_code == 0, res.stderr
     summary = json.loads(res.stdout)
     assert summary["n"] == 4 and summary["known"] == 2 and summary["unknown"] == 2
-    labels = [json.loads(line)["label"] for line in out.read_text().splitlines()]
-    assert labels == [0, 1, 0, 1]
+    labelled = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["label"] for r in labelled] == [0, 1, 1, 0]
+    assert labelled[1]["reply"] == "Hamlet was written by Marlowe."
+    # the model saw the question at temperature 0
+    messages, options = scripted_model.calls[0]
+    assert messages[-1] == {"role": "user", "content": "What colour is the sky?"} and options.temperature == 0.0
     bad = write_jsonl(tmp_path / "bad.jsonl", [{"question": "no answer given"}])
     res = plait_cli("gate", "label-self", "--qa", str(bad))
     assert res.exit_code == 1 and "answer" in res.stderr
