@@ -35,16 +35,24 @@ class FileText:
     extra: dict = field(default_factory=dict)  # e.g. {"pages": 3} for a PDF
 
 
-def iter_files(root: Path) -> Iterator[Path]:
-    """Files under ``root`` in sorted order, skipping hidden entries and cache folders."""
+def iter_files(root: Path, _seen: set[Path] | None = None) -> Iterator[Path]:
+    """Files under ``root`` in sorted order, skipping hidden entries and cache folders.
+
+    Symlinked folders are followed once (a link back to a parent cannot loop forever).
+    """
     if root.is_file():
         yield root
         return
+    seen = _seen if _seen is not None else set()
+    real = root.resolve()
+    if real in seen:
+        return
+    seen.add(real)
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or entry.name in SKIP_DIRS:
             continue
         if entry.is_dir():
-            yield from iter_files(entry)
+            yield from iter_files(entry, seen)
         elif entry.is_file():
             yield entry
 

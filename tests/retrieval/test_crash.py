@@ -71,3 +71,32 @@ def test_sigkill_mid_ingest_then_rerun_equals_clean_run(tmp_path):
     assert len(rows_clean) == reference["chunks"]
     assert _committed(killed) == _committed(clean)
     assert _ingest(killed, docs, tmp_path)["added"] == 0
+
+
+def test_second_ingest_while_one_runs_is_refused(tmp_path, monkeypatch):
+    from plait.core.config import load_settings
+    from plait.core.errors import StoreError
+    from plait.core.models.scripted import HashEmbedder
+    from plait.retrieval.ingest import ingest_paths
+
+    docs = write_docs(tmp_path / "docs", 20)
+    home = tmp_path / "home"
+    err = tmp_path / "stderr.txt"
+    with open(err, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "plait", "ingest", str(docs)], stdout=subprocess.DEVNULL,
+                                stderr=fh, env={**_env(home), HANG_HOOK: "1"}, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 240
+        while HANG_HOOK not in err.read_text() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert proc.poll() is None, err.read_text()
+        monkeypatch.setenv("PLAIT_HOME", str(home))
+        settings = load_settings()
+        try:
+            ingest_paths([docs], settings, HashEmbedder(), progress=False)
+            raise AssertionError("a second ingest ran while the first held the lock")
+        except StoreError as exc:
+            assert "another `plait ingest`" in str(exc)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)

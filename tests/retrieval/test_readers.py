@@ -89,3 +89,10 @@ def test_walk_is_sorted_and_skips_hidden_and_caches(tmp_path):
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text("x")
     assert [p.relative_to(tmp_path).as_posix() for p in iter_files(tmp_path)] == ["a.md", "b.md", "sub/c.md"]
+
+
+def test_walk_survives_a_symlink_loop(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.md").write_text("x")
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)
+    assert [p.name for p in iter_files(tmp_path)] == ["a.md"]
