@@ -38,7 +38,7 @@ class Settings(BaseModel):
     top_k: int = Field(5, gt=0)
     min_score: float = Field(0.2, description="below this fused relevance nothing counts as found")
     retrieve: str = Field("auto", pattern="^(auto|always|never)$")
-    gate: str = Field("always", description="retrieval gate name (uar once its plugin is present)")
+    gate: str = Field("uar", description="retrieval gate: uar (the UAR plugin, default), always, never")
     api_keys: list[str] = Field(default_factory=list, description="API keys accepted by plait serve")
     tables: dict[str, dict[str, Any]] = Field(default_factory=dict, exclude=True)
 

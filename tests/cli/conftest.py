@@ -9,7 +9,8 @@ import pytest
 def run_plait(tmp_path):
     """Run the real ``plait`` command in a subprocess with a temporary data directory."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLAIT_")}
-    env.update(PLAIT_HOME=str(tmp_path / "home"), PLAIT_MODEL="scripted/echo", PLAIT_EMBEDDER="scripted/hash")
+    env.update(PLAIT_HOME=str(tmp_path / "home"), PLAIT_MODEL="scripted/echo", PLAIT_EMBEDDER="scripted/hash",
+               PLAIT_GATE="always")  # these tests are about retrieval plumbing; the uar gate has its own
 
     def run(*args, input=None, check=True, extra_env=None):
         proc = subprocess.run(

@@ -30,7 +30,7 @@ def dirs(tmp_path, monkeypatch):
 
 def test_defaults(dirs):
     s = load_settings()
-    assert s.model == "llamacpp/smollm2" and s.top_k == 5 and s.gate == "always"
+    assert s.model == "llamacpp/smollm2" and s.top_k == 5 and s.gate == "uar"
     assert s.home == Path.cwd() / ".plait"  # relative home resolves against the working directory
     assert config_files() == [dirs[0], dirs[1]]
 
