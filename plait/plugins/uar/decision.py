@@ -7,16 +7,18 @@ threshold`` or ``[gate.thresholds]`` change them):
   time P(yes) >= t          -> retrieve
   self P(unknown) >= t      -> retrieve
   otherwise                 -> answer directly (decided by the last criterion consulted)
-A criterion without a trained head for the featurizer is skipped.
+A criterion without a trained head for the featurizer is skipped. When the featurizer cannot be
+loaded at all (``ModelUnavailable``), the gate retrieves (``decided_by: "fallback"``) with a warning.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
-from plait.core.errors import ConfigError
+from plait.core.errors import ConfigError, ModelUnavailable
 from plait.core.gates import GateDecision
 from plait.core.models.base import Message
 from plait.plugins.uar.heads import CRITERIA, Head, load_heads
@@ -81,6 +83,7 @@ class UARGate:
         self.thresholds = _thresholds(table)
         self._featurizer = featurizer
         self._heads = heads
+        self._warned = False
 
     @property
     def featurizer(self):
@@ -115,7 +118,15 @@ class UARGate:
 
     def decide(self, question: str, history: list[Message] | None = None) -> GateDecision:
         # The heads read the question alone: history changes the answer, rarely the need to retrieve.
-        scores = self.scores_many([question])[0]
+        try:
+            scores = self.scores_many([question])[0]
+        except ModelUnavailable as exc:
+            # No featurizer on this install (e.g. without plait[local]): retrieve, as the
+            # "always" gate would, and say why once rather than failing every question.
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"uar gate unavailable, retrieving for every question: {exc}", stacklevel=2)
+            return GateDecision(True, "fallback", {})
         retrieve, by = decide_from_scores(scores, self.order, self.thresholds)
         return GateDecision(retrieve, by, scores)
 

@@ -107,3 +107,24 @@ def test_registered_as_uar(plait_settings):
     assert "uar" in host.gates
     gate = host.gates.get("uar")(plait_settings)
     assert gate.name == "uar"
+
+
+class MissingFeaturizer:
+    id = "embed:missing"
+
+    def features(self, texts):
+        from plait.core.errors import ModelUnavailable
+
+        raise ModelUnavailable("local/all-minilm-l6-v2 needs sentence-transformers")
+
+
+def test_gate_without_its_featurizer_retrieves_and_warns_once(plait_settings):
+    gate = UARGate(plait_settings, MissingFeaturizer(), {"intent": _head("intent", [1, 0], fid="embed:missing")})
+    with pytest.warns(UserWarning, match="sentence-transformers"):
+        d = gate.decide("What is 17*23?")
+    assert (d.retrieve, d.decided_by, d.scores) == (True, "fallback", {})
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert gate.decide("again").decided_by == "fallback"
