@@ -1,0 +1,44 @@
+"""The shipped training sets: reproducible from the generator, balanced, bilingual, disjoint splits."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from plait.plugins.uar.datagen import DATA_DIR, PER_CELL, generate, split
+
+
+def _read(name):
+    return [json.loads(line) for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("criterion", ["intent", "knowledge", "time"])
+def test_shipped_sets_are_what_the_generator_makes(criterion):
+    train, val = split(generate(criterion, PER_CELL[criterion]))
+    assert _read(f"{criterion}.train.jsonl") == train and _read(f"{criterion}.val.jsonl") == val
+
+
+@pytest.mark.parametrize("criterion", ["intent", "knowledge", "time"])
+def test_sets_are_large_balanced_bilingual_and_disjoint(criterion):
+    train, val = _read(f"{criterion}.train.jsonl"), _read(f"{criterion}.val.jsonl")
+    rows = train + val
+    assert len(rows) >= 400 and len(val) >= 0.15 * len(rows)
+    cells = Counter((r["lang"], r["label"]) for r in rows)
+    assert set(cells) == {("en", 0), ("en", 1), ("zh", 0), ("zh", 1)}
+    assert max(cells.values()) - min(cells.values()) <= 0.1 * max(cells.values())
+    assert not {r["question"] for r in train} & {r["question"] for r in val}
+
+
+def test_intent_sets_share_wording_across_labels():
+    """Retrieval words appear under label 0 too ("don't search ..."), so no keyword decides."""
+    rows = _read("intent.train.jsonl")
+    neg = [r["question"].lower() for r in rows if r["label"] == 0]
+    assert any("search" in q for q in neg) and any("look" in q for q in neg) and any("document" in q for q in neg)
+
+
+def test_qa_set_has_answers_in_both_languages():
+    qa = _read("qa.jsonl")
+    assert len(qa) >= 200 and {r["lang"] for r in qa} == {"en", "zh"}
+    assert all(r["answers"] and all(a.strip() for a in r["answers"]) for r in qa)
