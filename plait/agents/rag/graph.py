@@ -74,7 +74,10 @@ class RagAgent:
 
     def _retrieve(self, state: RagState) -> dict:
         hits = [h.to_json() for h in self.retriever.retrieve(state["question"], self.settings.top_k)]
-        best = max((h["similarity"] or 0.0 for h in hits), default=0.0)
+        # Hit.score is the cosine similarity, raised to the lexical match when the question's rare
+        # terms appear verbatim (an error code, a name): such a chunk is relevant even if the
+        # embedding disagrees, so it must not be rejected.
+        best = max((h["score"] for h in hits), default=0.0)
         return {"hits": hits, "rejected": not hits or best < self.reject_threshold}
 
     def _answer(self, state: RagState) -> dict:
