@@ -97,7 +97,7 @@ def register_commands(cli):
                      allow_process=backend == "process")
         if as_json:
             print_json(result.to_dict())
-            return
+            raise typer.Exit(0 if result.ok else 1)  # scripts get the verdict from the exit status too
         sys.stdout.write(result.stdout)
         sys.stderr.write(result.stderr)
         note = f" ({result.detail})" if result.detail else ""
@@ -127,7 +127,7 @@ def register_commands(cli):
                     allow_process=backend == "process")
         if as_json:
             print_json(res.to_dict())
-            return
+            raise typer.Exit(0 if res.passed else 1)
         for row in res.tests:
             mark = "[green]pass[/green]" if row["passed"] else f"[red]{row['outcome']}[/red]"
             extra = "" if row["passed"] else f" got={row.get('got', row.get('error'))!r} expected={row.get('expected')!r}"

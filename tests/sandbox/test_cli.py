@@ -53,11 +53,11 @@ def test_sandbox_test_command(isolating_backend, tmp_path):
     proc = plait("sandbox", "test", str(tmp_path / "sol.py"), "--entry", "add", "--tests", str(tmp_path / "cases.json"),
                  "--backend", isolating_backend, "--json")
     data = json.loads(proc.stdout)
-    assert data["verdict"] == "pass" and len(data["tests"]) == 2
+    assert data["verdict"] == "pass" and len(data["tests"]) == 2 and proc.returncode == 0
     (tmp_path / "sol.py").write_text("import sys\nsys.exit(0)\n")
-    data = json.loads(plait("sandbox", "test", str(tmp_path / "sol.py"), "--entry", "add", "--tests", str(tmp_path / "cases.json"),
-                            "--backend", isolating_backend, "--json").stdout)
-    assert data["verdict"] == "fail"
+    proc = plait("sandbox", "test", str(tmp_path / "sol.py"), "--entry", "add", "--tests", str(tmp_path / "cases.json"),
+                 "--backend", isolating_backend, "--json")
+    assert json.loads(proc.stdout)["verdict"] == "fail" and proc.returncode == 1
     (tmp_path / "cases.json").write_text("not json")
     proc = plait("sandbox", "test", str(tmp_path / "sol.py"), "--entry", "add", "--tests", str(tmp_path / "cases.json"))
     assert proc.returncode == 1 and "not valid JSON" in proc.stderr
