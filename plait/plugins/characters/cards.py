@@ -212,28 +212,98 @@ def default_avatar(name: str) -> bytes:
 
 
 # -- CHARX -----------------------------------------------------------------------------------
+EMBED_SCHEMES = ("embeded://", "embedded://")  # the spec spells it "embeded"; accept the fix too
+CHARX_ICON_PATH = "assets/icon/images/main.png"
+
+
+def safe_member(path: str) -> str | None:
+    """``path`` if it is a plain relative zip path (no ``..``, no absolute part), else None."""
+    from pathlib import PurePosixPath
+
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or any(part in ("..", "") for part in path.split("/")) or "\\" in path:
+        return None
+    return str(p)
+
+
+def _embedded_path(asset: Any) -> str | None:
+    uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
+    for scheme in EMBED_SCHEMES:
+        if uri.startswith(scheme):
+            return safe_member(uri[len(scheme):])
+    return None
+
+
+def main_icon_index(assets: list[Any]) -> int | None:
+    """The main icon: the ``icon`` asset named ``main``, else the first ``icon`` asset."""
+    icons = [i for i, a in enumerate(assets) if isinstance(a, dict) and a.get("type") == "icon"]
+    named = [i for i in icons if assets[i].get("name") == "main"]
+    return (named or icons or [None])[0]
+
+
 def read_charx(blob: bytes, where: str) -> Character:
-    """A CHARX zip: ``card.json`` (V3) plus assets; the ``icon`` asset becomes the avatar."""
+    """A CHARX zip: ``card.json`` (V3) plus assets; the main ``icon`` asset becomes the avatar.
+
+    Every other ``embeded://`` file the card references is kept in ``Character.files``.
+    """
     try:
         zf = zipfile.ZipFile(io.BytesIO(blob))
         card = _decode_json(zf.read("card.json"), f"{where} (card.json)")
     except KeyError:
         raise _fail(where, "CHARX archive has no card.json") from None
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError):  # RuntimeError: encrypted member
         raise _fail(where, "not a valid CHARX (zip) archive") from None
-    avatar = None
     assets = (card.get("data") or {}).get("assets") if isinstance(card, dict) else None
-    for asset in assets if isinstance(assets, list) else []:
-        uri = str(asset.get("uri", "")) if isinstance(asset, dict) else ""
-        if asset.get("type") == "icon" and uri.startswith(("embeded://", "embedded://")):
+    assets = assets if isinstance(assets, list) else []
+    files: dict[str, bytes] = {}
+    for asset in assets:
+        path = _embedded_path(asset)
+        if path and path not in files:
             try:
-                data = zf.read(uri.split("://", 1)[1])
-            except KeyError:
-                continue
-            if data.startswith(PNG_SIGNATURE):
-                avatar = data
-                break
-    return character_from_card(card, where, avatar=avatar)
+                files[path] = zf.read(path)
+            except (KeyError, zipfile.BadZipFile, zlib.error, RuntimeError):
+                continue  # a missing asset file is not fatal: the card itself is whole
+    avatar = None
+    icon = main_icon_index(assets)
+    icon_path = _embedded_path(assets[icon]) if icon is not None else None
+    if icon_path and files.get(icon_path, b"").startswith(PNG_SIGNATURE):
+        avatar = files.pop(icon_path)
+    character = character_from_card(card, where, avatar=avatar)
+    character.files = files
+    return character
+
+
+def write_charx(character: Character, avatar: bytes | None = None) -> bytes:
+    """A CHARX zip: ``card.json`` (V3) and the avatar as the main icon asset under ``assets/``.
+
+    A card whose main icon already points into the archive keeps its ``assets`` list as is (so
+    re-importing gives identical data); otherwise the main icon entry is added (or a
+    ``ccdefault:`` one is pointed) at ``assets/icon/images/main.png``.
+    """
+    card = character.to_v3_card()
+    data = card["data"]
+    image = strip_card_chunks(avatar or character.avatar or default_avatar(character.name))
+    assets = data.get("assets")
+    if not isinstance(assets, list):
+        assets = data["assets"] = []
+    icon = main_icon_index(assets)
+    icon_path = _embedded_path(assets[icon]) if icon is not None else None
+    if icon_path is None:
+        entry = {"type": "icon", "uri": f"embeded://{CHARX_ICON_PATH}", "name": "main", "ext": "png"}
+        if icon is None:
+            assets.insert(0, entry)
+        else:
+            assets[icon] = {**assets[icon], "uri": entry["uri"], "ext": "png"}
+        icon_path = CHARX_ICON_PATH
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("card.json", json.dumps(card, ensure_ascii=False, indent=1))
+        zf.writestr(icon_path, image)
+        for path, blob in sorted(character.files.items()):
+            member = safe_member(path)
+            if member and member not in (icon_path, "card.json"):
+                zf.writestr(member, blob)
+    return buf.getvalue()
 
 
 # -- entry point -----------------------------------------------------------------------------

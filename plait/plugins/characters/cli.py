@@ -73,14 +73,14 @@ def cmd_import(
 
 def cmd_export(
     name: Annotated[str, typer.Argument(help="character name or slug")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="FILE.json (V2 card) or FILE.png (chara + ccv3 chunks)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="FILE.json (V2 card), FILE.png (chara + ccv3 chunks) or FILE.charx (V3 zip with the avatar)")],
 ) -> None:
-    """Export a character as a V2 JSON card or a PNG card with both chunks (by the file's extension)."""
+    """Export a character as a V2 JSON card, a PNG card with both chunks, or a CHARX zip (by the file's extension)."""
     import json
     import os
 
     from plait.core.errors import InputError
-    from plait.plugins.characters.cards import write_png
+    from plait.plugins.characters.cards import write_charx, write_png
 
     character = _source(settings_for()).load(name)
     suffix = out.suffix.lower()
@@ -88,8 +88,10 @@ def cmd_export(
         blob = json.dumps(character.to_v2_card(), ensure_ascii=False, indent=2).encode("utf-8")
     elif suffix == ".png":
         blob = write_png(character)
+    elif suffix == ".charx":
+        blob = write_charx(character)
     else:
-        raise InputError(f"cannot export to {out}: use a .json or .png file name")
+        raise InputError(f"cannot export to {out}: use a .json, .png or .charx file name")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
     tmp.write_bytes(blob)

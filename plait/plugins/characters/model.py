@@ -54,6 +54,8 @@ class Character:
     top_extra: dict[str, Any] = field(default_factory=dict)  # unknown top-level card keys
     avatar: bytes | None = None  # PNG bytes (the card image without its card chunks)
     origin: str = "imported"  # "imported" or "example"
+    # other files a CHARX carried (``embeded://`` paths -> bytes), kept so a re-export still has them
+    files: dict[str, bytes] = field(default_factory=dict)
 
     # -- the contract fields -----------------------------------------------------------------
     @property

@@ -1,7 +1,7 @@
 """Where characters live: the shipped examples plus imports under ``PLAIT_HOME/characters``.
 
 Each imported character is a folder ``<slug>/`` holding ``card.json`` (the card exactly as
-imported) and ``avatar.png`` when it had one. A folder is written under a temporary name and
+imported), ``avatar.png`` when it had one, and ``files/`` with the other assets a CHARX carried. A folder is written under a temporary name and
 renamed into place, so an import either happens completely or not at all.
 """
 
@@ -65,7 +65,11 @@ class CharacterStore:
             raise StoreError(f"stored character {card_path} is unreadable ({exc}); remove it with `plait characters remove {slug}`") from None
         avatar_path = folder / "avatar.png"
         avatar = avatar_path.read_bytes() if avatar_path.is_file() else None
-        return character_from_card(card, str(card_path), avatar=avatar)
+        character = character_from_card(card, str(card_path), avatar=avatar)
+        files_dir = folder / "files"
+        if files_dir.is_dir():
+            character.files = {p.relative_to(files_dir).as_posix(): p.read_bytes() for p in sorted(files_dir.rglob("*")) if p.is_file()}
+        return character
 
     def save(self, character: Character) -> tuple[str, bool]:
         """Store atomically; returns (slug, replaced_existing)."""
@@ -78,6 +82,15 @@ class CharacterStore:
             (tmp / "card.json").write_text(json.dumps(character.to_card(), ensure_ascii=False, indent=1), encoding="utf-8")
             if character.avatar:
                 (tmp / "avatar.png").write_bytes(character.avatar)
+            from plait.plugins.characters.cards import safe_member
+
+            for rel, blob in character.files.items():
+                member = safe_member(rel)
+                if member is None:  # never write outside the character's folder
+                    raise InputError(f"character {character.name!r} carries an unsafe asset path {rel!r}; not stored")
+                target_file = tmp / "files" / member
+                target_file.parent.mkdir(parents=True, exist_ok=True)
+                target_file.write_bytes(blob)
             target = self.root / slug
             replaced = target.exists()
             if replaced:
@@ -87,6 +100,9 @@ class CharacterStore:
                 shutil.rmtree(old, ignore_errors=True)
             else:
                 os.replace(tmp, target)
+        except InputError:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise StoreError(f"could not store character {character.name!r} in {self.root}: {exc}") from None

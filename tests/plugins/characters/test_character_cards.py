@@ -303,3 +303,97 @@ def test_examples_have_an_avatar_and_export_round_trips(tmp_path, settings):
     out.write_bytes(write_png(ada))
     again = read_card_file(out)
     assert again.data == ada.data and again.name == "Ada Lovelace"
+
+
+def _charx(card: dict, files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("card.json", json.dumps(card))
+        for path, blob in files.items():
+            zf.writestr(path, blob)
+    return buf.getvalue()
+
+
+def test_charx_export_writes_card_json_and_icon_asset_and_round_trips(tmp_path, settings):
+    """CHARX in -> store -> CHARX out -> import: identical data, avatar and extra assets kept."""
+    icon = _png({}, color=(9, 8, 7))
+    card = v3_card("Zipped")
+    card["data"]["assets"] = [
+        {"type": "icon", "uri": "embeded://assets/icon/images/main.png", "name": "main", "ext": "png"},
+        {"type": "emotion", "uri": "embeded://assets/emotion/images/happy.png", "name": "happy", "ext": "png"},
+        {"type": "background", "uri": "https://example.invalid/bg.png", "name": "bg", "ext": "png"},
+    ]
+    src = tmp_path / "in.charx"
+    src.write_bytes(_charx(card, {"assets/icon/images/main.png": icon, "assets/emotion/images/happy.png": b"HAPPY"}))
+    runner = CliRunner()
+    app = _cli()
+    assert runner.invoke(app, ["characters", "import", str(src)]).exit_code == 0
+    out = tmp_path / "out.charx"
+    res = runner.invoke(app, ["characters", "export", "zipped", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    with zipfile.ZipFile(out) as zf:
+        written = json.loads(zf.read("card.json"))
+        assert written["spec"] == "chara_card_v3"
+        assert written["data"] == card["data"]  # the assets list is exactly the imported one
+        assert written["x_top_level_unknown"] == {"kept": True}
+        assert zf.read("assets/icon/images/main.png") == icon
+        assert zf.read("assets/emotion/images/happy.png") == b"HAPPY"
+    again = read_card_file(out)
+    first = read_card_file(src)
+    assert again.data == first.data == card["data"]
+    assert again.data["extensions"]["v3_only_ext"] == {"deep": [1, {"x": "y"}]}
+    assert again.data["character_book"]["entries"][0]["x_entry_unknown"] == 5
+    assert again.top_extra == first.top_extra
+    assert again.avatar == icon
+    assert again.files == {"assets/emotion/images/happy.png": b"HAPPY"}
+
+
+def test_charx_export_adds_the_icon_asset_to_a_card_without_one(tmp_path, settings):
+    """A V2 card (no assets) or a ccdefault: icon gets an embeded:// main icon under assets/."""
+    from plait.plugins.characters.cards import write_charx
+
+    v2 = character_from_card(v2_card(), "mem", avatar=_png({}, color=(4, 5, 6)))
+    blob = write_charx(v2)
+    with zipfile.ZipFile(io.BytesIO(blob)) as zf:
+        data = json.loads(zf.read("card.json"))["data"]
+        assert data["assets"] == [{"type": "icon", "uri": "embeded://assets/icon/images/main.png", "name": "main", "ext": "png"}]
+        assert zf.read("assets/icon/images/main.png") == v2.avatar
+    path = tmp_path / "v2.charx"
+    path.write_bytes(blob)
+    again = read_card_file(path)
+    assert again.avatar == v2.avatar
+    assert {k: v for k, v in again.data.items() if k != "assets"} == v2.data
+    # a second export of the re-import is a fixed point
+    path2 = tmp_path / "v2b.charx"
+    path2.write_bytes(write_charx(again))
+    assert read_card_file(path2).data == again.data
+    # a V3 card whose icon is ccdefault: (as PNG cards carry) is pointed into the archive
+    v3 = character_from_card(v3_card(), "mem", avatar=_png({}))
+    with zipfile.ZipFile(io.BytesIO(write_charx(v3))) as zf:
+        icon = json.loads(zf.read("card.json"))["data"]["assets"][0]
+        assert icon["uri"] == "embeded://assets/icon/images/main.png" and icon["name"] == "main"
+        assert zf.read("assets/icon/images/main.png").startswith(b"\x89PNG")
+
+
+def test_charx_example_export_and_unsafe_paths(tmp_path, settings):
+    from plait.plugins.characters.cards import write_charx
+
+    ada = BuiltinSource(settings).load("ada-lovelace")
+    path = tmp_path / "ada.charx"
+    path.write_bytes(write_charx(ada))
+    again = read_card_file(path)
+    assert again.name == "Ada Lovelace" and again.avatar == ada.avatar
+    assert again.data["character_book"] == ada.data["character_book"]
+    # an asset pointing outside the archive root is not read, and nothing is written outside the store
+    card = v3_card("Sneaky")
+    card["data"]["assets"] = [{"type": "other", "uri": "embeded://../evil.txt", "name": "x", "ext": "txt"}]
+    bad = tmp_path / "sneaky.charx"
+    bad.write_bytes(_charx(card, {"../evil.txt": b"no"}))
+    sneaky = read_card_file(bad)
+    assert sneaky.files == {}
+    CharacterStore(settings).save(sneaky)
+    assert not (settings.home / "evil.txt").exists()
+    junk = tmp_path / "junk.charx"
+    junk.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(InputError, match="not a valid CHARX"):
+        read_card_file(junk)
