@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,12 +43,6 @@ def pct(values: list[float], p: float) -> float:
 
 def token(i: int) -> str:
     return f"tok{i:03d}x"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- in-process baseline ------------------------------------------------------------------------------
@@ -152,18 +145,12 @@ async def run_server(url: str, sessions: int, turns: int, prefix: str, concurren
 
 
 def wait_for(url: str, proc: subprocess.Popen) -> None:
-    import httpx
+    from plait.testing.kit import wait_for_http
 
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit(f"server did not start: {proc.stderr.read() if proc.stderr else ''}")
-        time.sleep(0.2)
+    try:
+        wait_for_http(f"{url}/health", 120, proc=proc)
+    except RuntimeError as exc:
+        raise SystemExit(f"server did not start: {exc}") from None
 
 
 def sequential_pair(settings, url: str, n: int, errors: list[str]) -> tuple[list[float], list[float]]:
@@ -236,6 +223,7 @@ def main() -> None:
     from plait.core.config import load_settings
     from plait.core.models import get_embedder
     from plait.retrieval.ingest import ingest_paths
+    from plait.testing.kit import free_port
 
     settings = load_settings()
     ingest_paths([ROOT / "examples" / "docs"], settings, get_embedder(None, settings), progress=False)

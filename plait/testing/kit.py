@@ -159,3 +159,42 @@ def fake_distribution(site: Any, name: str, module_code: str, *, module: str | N
     if direct_url is not None:
         (info / "direct_url.json").write_text(json.dumps(direct_url), encoding="utf-8")
     return site
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on right now (for a server a test starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float = 60.0, *, proc: Any = None, log: Any = None,
+                  interval: float = 0.2) -> None:
+    """Poll ``GET url`` until it answers 200. Raises RuntimeError when ``timeout`` seconds pass
+    or when ``proc`` (the server's ``subprocess.Popen``) exits first; the message ends with the
+    tail of ``log`` (a path to the server's output) or of ``proc``'s piped stderr once it exited."""
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        exited = proc is not None and proc.poll() is not None
+        if exited or time.monotonic() > deadline:
+            what = f"exited with {proc.returncode}" if exited else f"did not answer 200 within {timeout:g}s"
+            output = ""
+            if log is not None and Path(log).exists():
+                output = Path(log).read_text(errors="replace")
+            elif exited and getattr(proc, "stderr", None) is not None:
+                output = proc.stderr.read()
+                output = output.decode(errors="replace") if isinstance(output, bytes) else output
+            raise RuntimeError(f"server for {url} {what}: {output[-2000:]}")
+        time.sleep(interval)

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 
-import httpx
 import pytest
 
 from plait.retrieval.ingest import ingest_paths
 from plait.retrieval.retrieve import Retriever
+from plait.testing.kit import free_port, wait_for_http
 
 from .conftest import write_docs
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -27,22 +19,13 @@ def chroma_server(tmp_path):
     exe = shutil.which("chroma")
     if exe is None:
         pytest.skip("the `chroma` CLI (installed with chromadb) is not on PATH")
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "chroma.log", "w")
     proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1",
                              "--port", str(port)], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
-            assert time.monotonic() < deadline, "chroma server did not start"
-            time.sleep(0.3)
+        wait_for_http(f"{url}/api/v2/heartbeat", 60, proc=proc, log=tmp_path / "chroma.log", interval=0.3)
         yield url
     finally:
         proc.terminate()
@@ -83,7 +66,7 @@ def test_unreachable_server_is_a_clear_error(plait_home, monkeypatch, embedder, 
     from plait.core.config import load_settings
     from plait.core.errors import StoreError
 
-    monkeypatch.setenv("PLAIT_CHROMA_URL", f"http://127.0.0.1:{_free_port()}")
+    monkeypatch.setenv("PLAIT_CHROMA_URL", f"http://127.0.0.1:{free_port()}")
     settings = load_settings()
     with pytest.raises(StoreError, match="no Chroma server at .*chroma run"):
         ingest_paths([write_docs(tmp_path / "docs", 1)], settings, embedder, progress=False)

@@ -8,7 +8,6 @@ character source with one character ``ada`` (greetings and a PNG avatar).
 from __future__ import annotations
 
 import io
-import socket
 import threading
 import time
 import uuid
@@ -21,6 +20,7 @@ from typing_extensions import TypedDict
 
 from plait import hookimpl
 from plait.agents.base import AgentReply, AgentRequest
+from plait.testing.kit import free_port
 
 API_KEY = "test-key-123"
 SOURCE = {"source": "docs/guide.md", "chunk": 0, "score": 0.91, "text": "plait serves agents over HTTP."}
@@ -124,12 +124,6 @@ class ServeTestPlugin:
     @hookimpl
     def register_characters(self, register):
         register("serve-test", Characters())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RunningServer:

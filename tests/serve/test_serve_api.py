@@ -191,9 +191,8 @@ def test_plait_serve_command(plait_home, tmp_path):
     import os
     import subprocess
     import sys
-    import time
 
-    from serve_support import free_port
+    from plait.testing.kit import free_port, wait_for_http
 
     port = free_port()
     proc = subprocess.Popen(
@@ -201,16 +200,7 @@ def test_plait_serve_command(plait_home, tmp_path):
         env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read()
-            assert time.monotonic() < deadline, "plait serve did not start"
-            time.sleep(0.2)
+        wait_for_http(f"http://127.0.0.1:{port}/health", 120, proc=proc)
         models = httpx.get(f"http://127.0.0.1:{port}/v1/models").json()
         assert "rag" in {m["id"] for m in models["data"]}
         resp = httpx.post(

@@ -12,22 +12,16 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from plait.testing.kit import free_port, wait_for_http
 
 
 @pytest.fixture
@@ -66,19 +60,10 @@ def llama_server(smollm2_gguf, tmp_path_factory):
         )
     url = f"http://127.0.0.1:{port}/v1"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/models", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"llama_cpp.server did not come up on {url}: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
+        try:
+            wait_for_http(f"{url}/models", 180, proc=proc, log=log, interval=0.3)
+        except RuntimeError as exc:
+            pytest.fail(f"llama_cpp.server did not come up: {exc}")
         yield url
     finally:
         proc.terminate()

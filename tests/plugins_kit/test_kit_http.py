@@ -1,0 +1,49 @@
+"""plait.testing.kit.free_port / wait_for_http against real loopback servers and processes."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from plait.testing.kit import free_port, wait_for_http
+
+
+def test_free_port_can_be_bound():
+    port = free_port()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # raises if something holds it
+
+
+def test_wait_for_http_returns_once_a_server_answers_200():
+    class Ok(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200 if self.path == "/ready" else 503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        wait_for_http(f"{url}/ready", 10)
+        with pytest.raises(RuntimeError, match="did not answer 200"):
+            wait_for_http(f"{url}/not-ready", 0.5, interval=0.1)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_wait_for_http_reports_a_server_process_that_exited():
+    proc = subprocess.Popen([sys.executable, "-c", "import sys; sys.stderr.write('boom: no model'); sys.exit(3)"],
+                            stderr=subprocess.PIPE, text=True)
+    proc.wait(timeout=30)
+    with pytest.raises(RuntimeError, match=r"exited with 3: boom: no model"):
+        wait_for_http(f"http://127.0.0.1:{free_port()}/health", 30, proc=proc)
