@@ -91,8 +91,44 @@ def delete_session(settings: Settings, name: str) -> None:
     get_session(settings, name)
     with connect(settings) as conn:
         conn.execute("DELETE FROM plait_sessions WHERE name=?", (name,))
-        for table in ("checkpoints", "writes"):
+        for table in ("checkpoints", "writes", "plait_turn_extras"):
             try:
                 conn.execute(f"DELETE FROM {table} WHERE thread_id=?", (name,))
             except sqlite3.OperationalError:
                 pass  # LangGraph tables not created yet
+
+
+# -- per-turn extras (citations, gate decision) of assistant replies, for reopened chats ----------------
+_EXTRAS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS plait_turn_extras (
+    thread_id TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    extras TEXT NOT NULL,
+    PRIMARY KEY (thread_id, turn)
+)"""
+
+
+def save_turn_extras(settings: Settings, name: str, turn: int, digest: str, extras: dict) -> None:
+    """Keep the JSON ``extras`` of message ``turn`` (its index in the session's history) of ``name``;
+    ``digest`` identifies the message text they belong to, so a changed message does not show stale ones."""
+    import json
+
+    with connect(settings) as conn:
+        conn.execute(_EXTRAS_SCHEMA)
+        conn.execute(
+            "INSERT OR REPLACE INTO plait_turn_extras(thread_id, turn, digest, extras) VALUES(?,?,?,?)",
+            (name, int(turn), digest, json.dumps(extras, default=str)),
+        )
+
+
+def turn_extras(settings: Settings, name: str) -> dict[int, tuple[str, dict]]:
+    """``{turn: (digest, extras)}`` saved for session ``name`` (empty when none)."""
+    import json
+
+    if not (settings.home / "checkpoints.sqlite").exists():
+        return {}
+    with connect(settings) as conn:
+        conn.execute(_EXTRAS_SCHEMA)
+        rows = conn.execute("SELECT turn, digest, extras FROM plait_turn_extras WHERE thread_id=?", (name,)).fetchall()
+    return {int(t): (d, json.loads(e)) for t, d, e in rows}

@@ -24,7 +24,7 @@ from plait.agents.base import AgentReply, AgentRequest
 from plait.core.errors import PlaitError
 from plait.serve import housekeeping
 from plait.serve.errors import error_payload
-from plait.serve.history import rewind_last_turn
+from plait.serve.history import keep_extras, rewind_last_turn
 from plait.serve.output import OutputLimiter, count_tokens
 from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, session_from_user, turn_messages
 from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest
@@ -110,6 +110,15 @@ class Turn:
             title = next((m["content"] for m in self.messages if m["role"] == "user"), "")
             sessions.touch(self.pool.settings, self.session, self.agent_name, title=title)
 
+    def keep(self, reply: AgentReply | None) -> None:
+        """Store the reply's extras (sources, gate) by turn, so a reopened chat shows them again."""
+        if not self.session or reply is None:
+            return
+        try:
+            keep_extras(self.pool.settings, self.session, plait_extras(self, reply))
+        except Exception:  # the turn itself succeeded; losing its citations must not fail it
+            log.exception("could not store the extras of session %s", self.session)
+
     def locked(self) -> threading.Lock | None:
         return self.pool.session_lock(self.session) if self.session else None
 
@@ -126,6 +135,7 @@ class Turn:
         try:
             reply = self._run_invoke()
             self.record()
+            self.keep(reply)
             return reply
         finally:
             if lock:
@@ -136,13 +146,21 @@ class Turn:
         if lock:
             lock.acquire()
         try:
+            replies: list[AgentReply] = []
+
+            def send(item: Any) -> None:
+                if isinstance(item, AgentReply):
+                    replies.append(item)
+                emit(item)
+
             if self.session and self.regenerate and self.native_regenerate():
                 reply = self._run_invoke()
-                emit(reply.text)  # the agent's regenerate does not stream: one delta
-                emit(reply)
+                send(reply.text)  # the agent's regenerate does not stream: one delta
+                send(reply)
             else:
-                run_turn_stream(self.agent, self.request(), emit, cancelled)
+                run_turn_stream(self.agent, self.request(), send, cancelled)
             self.record()
+            self.keep(replies[-1] if replies else None)
         finally:
             if lock:
                 lock.release()

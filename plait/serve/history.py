@@ -98,3 +98,44 @@ def rewind_last_turn(settings: Settings, name: str) -> bool:
     finally:
         saver.conn.close()
     return True
+
+
+# -- extras of each assistant reply (sources, gate), kept beside the checkpoints ------------------------
+def _digest(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def keep_extras(settings: Settings, name: str, extras: dict[str, Any]) -> bool:
+    """Store ``extras`` for the session's last message when it is an assistant reply (after a turn).
+
+    Keyed by the reply's index in ``history`` and a digest of its text, so a regenerated or rewound
+    turn overwrites them and a message whose text changed shows none rather than stale ones.
+    """
+    messages = history(settings, name)
+    if not messages or messages[-1]["role"] != "assistant":
+        return False
+    sessions.save_turn_extras(settings, name, len(messages) - 1, _digest(messages[-1]["content"]), extras)
+    return True
+
+
+def restamp_last(settings: Settings, name: str) -> None:
+    """After the last reply's text was swapped for an alternative, keep its turn's extras attached."""
+    messages = history(settings, name)
+    if not messages:
+        return
+    kept = sessions.turn_extras(settings, name).get(len(messages) - 1)
+    if kept is not None:
+        sessions.save_turn_extras(settings, name, len(messages) - 1, _digest(messages[-1]["content"]), kept[1])
+
+
+def history_with_extras(settings: Settings, name: str) -> list[dict[str, Any]]:
+    """``history`` with each assistant reply's stored extras as its ``plait`` field (when kept)."""
+    messages = history(settings, name)
+    kept = sessions.turn_extras(settings, name) if messages else {}
+    for i, message in enumerate(messages):
+        found = kept.get(i)
+        if found and message["role"] == "assistant" and found[0] == _digest(message["content"]):
+            message["plait"] = found[1]
+    return messages

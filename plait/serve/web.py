@@ -10,12 +10,13 @@ import re
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import BaseModel, Field
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plait.agents import sessions
 from plait.core.errors import InputError, NotFound
-from plait.serve.history import history
+from plait.serve.history import history_with_extras, restamp_last
 from plait.serve.runner import AgentPool, check_session_name
 
 STATIC = Path(__file__).parent / "static"
@@ -70,8 +71,57 @@ async def show_session(name: str, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
     info = await pool.run(sessions.get_session, pool.settings, name)
-    messages = await pool.run(history, pool.settings, name)
+    messages = await pool.run(history_with_extras, pool.settings, name)  # replies carry their `plait` extras
     return {**info.to_json(), "messages": messages}
+
+
+class ChooseAlternative(BaseModel):
+    index: int = Field(ge=0, le=1000, description="0-based index in the session's alternatives")
+
+
+def _alternatives_agent(pool: AgentPool, name: str):
+    """The session's agent when it keeps alternatives (``state`` and ``choose_alternative``, as
+    characters do), else None."""
+    info = sessions.get_session(pool.settings, name)  # 404 for an unknown session
+    agent = pool.agent(info.agent)
+    if callable(getattr(agent, "choose_alternative", None)) and callable(getattr(agent, "state", None)):
+        return agent
+    return None
+
+
+def _alternatives(pool: AgentPool, name: str) -> dict:
+    agent = _alternatives_agent(pool, name)
+    if agent is None:
+        return {"alternatives": [], "chosen": 0}
+    values = agent.state(name)
+    alts = [str(a) for a in values.get("alternatives") or []]
+    if len(alts) < 2:  # one reply is no choice
+        return {"alternatives": [], "chosen": 0}
+    return {"alternatives": alts, "chosen": int(values.get("chosen") or 0)}
+
+
+def _choose(pool: AgentPool, name: str, index: int) -> dict:
+    agent = _alternatives_agent(pool, name)
+    if agent is None:
+        raise InputError(f"session {name!r} keeps no alternative replies; only characters do (after a regenerate)")
+    with pool.session_lock(name):  # not while a turn of this session runs
+        text = agent.choose_alternative(name, index)  # the agent's own logic (as its /alts N)
+        restamp_last(pool.settings, name)
+    return {**_alternatives(pool, name), "content": text}
+
+
+@router.get("/sessions/{name}/alternatives", summary="The kept alternatives of the session's last reply")
+async def list_alternatives(name: str, request: Request) -> dict:
+    pool = _pool(request)
+    check_session_name(name)
+    return await pool.run(_alternatives, pool, name)
+
+
+@router.post("/sessions/{name}/alternatives", summary="Make one kept alternative the session's last reply")
+async def choose_alternative(name: str, body: ChooseAlternative, request: Request) -> dict:
+    pool = _pool(request)
+    check_session_name(name)
+    return await pool.run(_choose, pool, name, body.index)
 
 
 @router.delete("/sessions/{name}", summary="Delete a session and its checkpoints")
