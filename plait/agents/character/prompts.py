@@ -3,7 +3,8 @@
 Order: system prompt (the card's ``system_prompt`` with ``{{original}}`` = plait's default main
 prompt, or the default itself), lorebook ``before_char`` entries, description, personality,
 scenario, lorebook ``after_char`` entries, the era rule, retrieved memories, example dialogue;
-then the chat history; then ``post_history_instructions`` (``{{original}}`` = nothing) as the
+then the chat history (with lorebook entries carrying a V3 ``@@depth N`` inserted N messages
+before its end, in their ``@@role``); then ``post_history_instructions`` (``{{original}}`` = nothing) as the
 last system message. ``{{char}}``/``{{user}}`` (and V1's ``<BOT>``/``<USER>``) are replaced
 everywhere. When the prompt is over budget, example dialogues go first (last block first), then
 the oldest history turns, then memories.
@@ -79,14 +80,14 @@ def build_prompt(
     def system_text() -> str:
         main = sub(character.system_prompt, sub(DEFAULT_MAIN)) if character.system_prompt.strip() else sub(DEFAULT_MAIN)
         parts = [main]
-        parts += [sub(e["content"]) for e in lore if e.get("position") != "after_char"]
+        parts += [sub(e["content"]) for e in lore if e.get("position") != "after_char" and "depth" not in e]
         if character.description.strip():
             parts.append(sub(character.description))
         if character.personality.strip():
             parts.append(f"{char}'s personality: {sub(character.personality)}")
         if character.scenario.strip():
             parts.append(f"Scenario: {sub(character.scenario)}")
-        parts += [sub(e["content"]) for e in lore if e.get("position") == "after_char"]
+        parts += [sub(e["content"]) for e in lore if e.get("position") == "after_char" and "depth" not in e]
         rule = era_rule(getattr(character, "era", ""), getattr(character, "knowledge_cutoff", ""))
         if rule:
             parts.append(sub(rule))
@@ -98,7 +99,12 @@ def build_prompt(
 
     def assemble() -> list[dict[str, Any]]:
         msgs = [{"role": "system", "content": system_text()}]
-        msgs += [{"role": m["role"], "content": sub(str(m["content"]))} for m in history]
+        chat = [{"role": m["role"], "content": sub(str(m["content"]))} for m in history]
+        # V3 ``@@depth N``: the entry goes N messages before the end of the chat (0 = after the last)
+        placed = [(max(0, len(chat) - int(e["depth"])), n, e) for n, e in enumerate(lore) if "depth" in e]
+        for pos, _, e in sorted(placed, key=lambda p: (-p[0], -p[1])):
+            chat.insert(pos, {"role": e.get("role") or "system", "content": sub(e["content"])})
+        msgs += chat
         post = sub(character.post_history_instructions, "")
         if post.strip():
             msgs.append({"role": "system", "content": post})

@@ -129,3 +129,103 @@ def test_examples_are_pruned_first_when_context_is_short():
 
 def test_substitute_v1_macros_and_original():
     assert substitute("<BOT> and <USER>: {{Char}} {{original}}", "A", "B", "ORIG") == "A and B: A ORIG"
+
+
+# -- V3 decorators ----------------------------------------------------------------------------
+def deco_book(*entries, **overrides):
+    data = {"scan_depth": 10, "token_budget": 1000, "entries": list(entries)}
+    data.update(overrides)
+    return data
+
+
+def test_dont_activate_never_inserts_and_activate_always_does():
+    b = deco_book(
+        {"keys": ["lamp"], "content": "@@dont_activate\nLORE-NEVER", "constant": True},
+        {"keys": ["nothing-matches-this"], "content": "@@activate\n\nLORE-ALWAYS"},
+        {"keys": ["lamp"], "content": "@@activate\n@@dont_activate\nLORE-BOTH"},  # @@activate wins
+    )
+    for history in (msgs("the lamp"), msgs("unrelated"), []):
+        got = scan(b, history, WORDS)
+        assert contents(got) == ["LORE-ALWAYS", "LORE-BOTH"]
+    assert all("@@" not in e["content"] for e in scan(b, msgs("lamp"), WORDS))
+    # a disabled entry stays off even with @@activate
+    off = deco_book({"keys": [], "content": "@@activate\nLORE-OFF", "enabled": False})
+    assert scan(off, msgs("x"), WORDS) == []
+
+
+def test_scan_depth_decorator_limits_the_scan_for_that_entry_only():
+    b = deco_book(
+        {"keys": ["dragon"], "content": "@@scan_depth 1\nLORE-SHALLOW"},
+        {"keys": ["dragon"], "content": "LORE-BOOK-DEPTH"},
+        {"keys": ["dragon"], "content": "@@scan_depth 4\nLORE-DEEP"},
+    )
+    history = msgs("the dragon came", "ok", "something else", "fine")
+    assert contents(scan(b, history, WORDS)) == ["LORE-BOOK-DEPTH", "LORE-DEEP"]
+    assert contents(scan({**b, "scan_depth": 1}, history, WORDS)) == ["LORE-DEEP"]
+    assert "LORE-SHALLOW" in contents(scan(b, msgs("x", "y", "a dragon"), WORDS))
+
+
+def test_activate_only_after_waits_for_n_replies_and_only_every():
+    b = deco_book(
+        {"keys": ["ship"], "content": "@@activate_only_after 2\nLORE-LATER"},
+        {"keys": [], "constant": True, "content": "@@activate_only_every 2\nLORE-EVERY-OTHER"},
+    )
+    # the count is of the chat's assistant (character) messages, per the V3 spec
+    assert contents(scan(b, msgs("ship"), WORDS)) == ["LORE-EVERY-OTHER"]                 # 0 replies
+    assert contents(scan(b, msgs("ship", "r1", "ship"), WORDS)) == []                     # 1 reply
+    assert contents(scan(b, msgs("ship", "r1", "ship", "r2", "ship"), WORDS)) == ["LORE-LATER", "LORE-EVERY-OTHER"]
+    assert contents(scan(b, msgs("ship", "r1", "ship", "r2", "x", "r3", "ship"), WORDS)) == ["LORE-LATER"]
+    # keys are still needed once the wait is over
+    assert contents(scan(b, msgs("a", "r1", "b", "r2", "c"), WORDS)) == ["LORE-EVERY-OTHER"]
+
+
+def test_unknown_and_invalid_decorators_are_ignored_and_stripped():
+    b = deco_book(
+        {"keys": ["moon"], "content": "@@risu_only_thing 3\n@@scan_depth lots\n@@\n@@keep_activate_after_match\n"
+                                      "LORE-MOON line one\nline two\n\n@@another_unknown"},
+        {"keys": [], "constant": True, "content": "@@only_decorators 1"},  # nothing left to insert
+    )
+    got = scan(b, msgs("the moon", "a", "b", "c"), WORDS)
+    assert contents(got) == ["LORE-MOON line one\nline two"]
+
+
+def test_fallback_decorators_and_additional_exclude_keys():
+    b = deco_book(
+        # unknown primary -> its first usable fallback applies
+        {"keys": ["tea"], "content": "@@risu_only 1\n@@@agn_only 1\n@@@dont_activate\nLORE-FALLBACK"},
+        # known primary -> the fallback is ignored
+        {"keys": ["tea"], "content": "@@scan_depth 10\n@@@dont_activate\nLORE-PRIMARY"},
+        {"keys": ["tea"], "content": "@@additional_keys cake, scone\nLORE-NEEDS-CAKE"},
+        {"keys": ["tea"], "content": "@@exclude_keys coffee\nLORE-NO-COFFEE"},
+    )
+    assert contents(scan(b, msgs("tea time"), WORDS)) == ["LORE-PRIMARY", "LORE-NO-COFFEE"]
+    assert contents(scan(b, msgs("tea and a scone, no coffee"), WORDS)) == ["LORE-PRIMARY", "LORE-NEEDS-CAKE"]
+
+
+def test_position_depth_and_role_place_the_entry():
+    b = deco_book(
+        {"keys": ["lamp"], "content": "@@position after_desc\nLORE-AFTER", "position": "before_char"},
+        {"keys": ["lamp"], "content": "@@depth 1\n@@role user\nLORE-DEPTH-ONE"},
+        {"keys": ["lamp"], "content": "@@depth 0\nLORE-DEPTH-ZERO"},
+        {"keys": ["lamp"], "content": "@@depth 99\n@@role assistant\nLORE-DEPTH-FAR"},
+    )
+    history = msgs("first", "reply", "the lamp")
+    lore = scan(b, history, WORDS)
+    by = {e["content"]: e for e in lore}
+    assert by["LORE-AFTER"]["position"] == "after_char" and "depth" not in by["LORE-AFTER"]
+    assert (by["LORE-DEPTH-ONE"]["depth"], by["LORE-DEPTH-ONE"]["role"]) == (1, "user")
+    assert by["LORE-DEPTH-ZERO"]["role"] == "system"
+    messages, _ = build_prompt(character(), history, lore=lore, count_tokens=WORDS)
+    system = messages[0]["content"]
+    assert system.index("Mira keeps the light.") < system.index("LORE-AFTER")
+    assert "LORE-DEPTH" not in system
+    chat = [(m["role"], m["content"]) for m in messages[1:]]
+    assert chat == [
+        ("assistant", "LORE-DEPTH-FAR"),
+        ("user", "first"),
+        ("assistant", "reply"),
+        ("user", "LORE-DEPTH-ONE"),
+        ("user", "the lamp"),
+        ("system", "LORE-DEPTH-ZERO"),
+        ("system", "POST for Mira"),
+    ]
