@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
 from plait.core.errors import SandboxError
+from plait.plugins.math._process import kill_process, read_chunk
 from plait.plugins.math.answer import extract_answer
 
 DEFAULT_TIMEOUT = 5.0
@@ -66,13 +66,9 @@ class _Worker:
     def read_line(self, deadline: float) -> dict | None:
         """One JSON line, or None when ``deadline`` passes first."""
         while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
+            chunk = read_chunk(self.fileno(), deadline)
+            if chunk is None:
                 return None
-            r, _, _ = select.select([self.fileno()], [], [], left)
-            if not r:
-                return None
-            chunk = os.read(self.fileno(), 65536)
             if not chunk:
                 raise SandboxError("math-verify worker exited unexpectedly; is math-verify installed?")
             self.buf += chunk
@@ -94,15 +90,7 @@ class _Worker:
         self.proc.stdin.flush()
 
     def kill(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f:
-                f.close()
+        kill_process(self.proc)
 
 
 class CheckerPool:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
-import signal
 import subprocess
 import time
 from typing import Any
+
+from plait.plugins.math._process import kill_process, read_chunk
 
 
 class ReplTimeout(Exception):
@@ -123,24 +123,12 @@ class LeanRepl:
                 if answer is not None:
                     self.buf = rest.encode()
                     return answer
-            left = deadline - time.monotonic()
-            if left <= 0:
+            chunk = read_chunk(fd, deadline)
+            if chunk is None:
                 raise ReplTimeout()
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                raise ReplTimeout()
-            chunk = os.read(fd, 1 << 16)
             if not chunk:
                 raise ReplDied(f"the Lean REPL exited (exit code {self.proc.wait()})")
             self.buf += chunk
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                self.proc.kill()
-        self.proc.wait()
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f:
-                f.close()
+        kill_process(self.proc)
