@@ -109,6 +109,9 @@ def test_chat_with_a_character_in_the_browser(server, browser, seeded_chunk, mon
     page.wait_for_selector("#sessions button >> text=Tell me about the engine")
     page.wait_for_selector(".msg.user >> text=Tell me about the engine")
     assert page.locator(".msg.assistant").count() == 2
+    # the reopened reply still shows its citations and the gate decision (kept per turn)
+    page.wait_for_selector(".msg.assistant .sources >> text=docs/guide.md #0")
+    assert "decided by always" in page.locator(".msg.assistant .gate").last.inner_text()
     session_button = page.locator("#sessions button").first
     assert "character/ada" in session_button.inner_text()
 
@@ -140,3 +143,52 @@ def test_page_on_a_phone_width(server, browser):
     page.wait_for_function("document.getElementById('sidebar').getBoundingClientRect().left >= 0")
     page.screenshot(path=str(ARTIFACTS / "serve-page-390-sessions.png"))
     context.close()
+
+
+def test_pick_among_a_characters_alternatives(plait_home, browser, monkeypatch):
+    """The real character agent keeps every regenerated reply; the page's "‹ n/m ›" picks one."""
+    import httpx
+
+    from plait.core.config import load_settings
+    from plait.core.models.scripted import ScriptedChatModel
+    from plait.serve import create_app
+    from serve_support import RunningServer
+
+    monkeypatch.setenv("PLAIT_API_KEYS", API_KEY)
+    app = create_app(load_settings())
+    app.state.pool._model = ScriptedChatModel(replies=[f"Reply number {i}." for i in range(1, 40)])
+    ARTIFACTS.mkdir(exist_ok=True)
+    with RunningServer(app) as server:
+        models = httpx.get(f"{server.url}/v1/models", headers={"Authorization": f"Bearer {API_KEY}"}).json()["data"]
+        model = next(m["id"] for m in models if m["id"].startswith("character/"))
+        context = browser.new_context(viewport={"width": 1280, "height": 800})
+        context.add_init_script(f"localStorage.setItem('plait.key', '{API_KEY}'); localStorage.setItem('plait.model', '{model}');")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(server.url + "/")
+        page.wait_for_selector("#persona-name")
+        page.fill("#input", "Hello there")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#regenerate", timeout=60_000)
+        assert page.locator(".alt-picker").count() == 0  # one reply: nothing to pick
+        first = page.locator(".msg.assistant .body").last.inner_text()
+        for _ in range(2):
+            page.click("#regenerate")
+            page.wait_for_selector("#regenerate", timeout=60_000)
+        page.wait_for_selector("#alt-pos >> text=3/3")
+        third = page.locator(".msg.assistant .body").last.inner_text()
+        assert third != first and page.is_disabled("#alt-next")
+        page.click("#alt-prev")
+        page.wait_for_selector("#alt-pos >> text=2/3")
+        page.click("#alt-prev")
+        page.wait_for_selector("#alt-pos >> text=1/3")
+        assert page.locator(".msg.assistant .body").last.inner_text() == first
+        assert page.locator(".msg.user").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "serve-page-alternatives.png"))
+        # the choice is the session's: a reload reopens it with the picker where it was left
+        page.reload()
+        page.wait_for_selector("#alt-pos >> text=1/3")
+        assert page.locator(".msg.assistant .body").last.inner_text() == first
+        context.close()
+        assert errors == []

@@ -9,6 +9,7 @@ const state = {
   busy: false,
   avatarUrl: null,
   personaName: "",
+  alts: null,            // {alternatives: [...], chosen} of the last reply, when the agent kept several
 };
 
 function newSessionId() {
@@ -168,9 +169,58 @@ function render() {
     again.id = "regenerate"; again.textContent = "↻ Regenerate"; again.title = "Another reply to your last message";
     again.onclick = regenerate;
     actions.appendChild(again);
+    const alts = state.alts?.alternatives || [];
+    if (alts.length > 1) actions.appendChild(altPicker(alts.length, state.alts.chosen));
     box.lastChild.appendChild(actions);
   }
   box.scrollTop = box.scrollHeight;
+}
+
+// -- a character's kept alternatives: "‹ 2/3 ›" on the last reply ------------------------------------
+function altPicker(count, chosen) {
+  const box = document.createElement("span");
+  box.className = "alt-picker";
+  box.setAttribute("role", "group");
+  box.setAttribute("aria-label", "Alternative replies");
+  const prev = document.createElement("button");
+  prev.id = "alt-prev"; prev.textContent = "‹"; prev.title = "Previous alternative"; prev.setAttribute("aria-label", "Previous alternative");
+  prev.disabled = chosen <= 0;
+  prev.onclick = () => chooseAlternative(chosen - 1);
+  const pos = document.createElement("span");
+  pos.id = "alt-pos"; pos.textContent = `${chosen + 1}/${count}`;
+  const next = document.createElement("button");
+  next.id = "alt-next"; next.textContent = "›"; next.title = "Next alternative"; next.setAttribute("aria-label", "Next alternative");
+  next.disabled = chosen >= count - 1;
+  next.onclick = () => chooseAlternative(chosen + 1);
+  box.append(prev, pos, next);
+  return box;
+}
+
+async function loadAlternatives() {
+  state.alts = null;
+  if (!state.session) return;
+  const resp = await api(`/api/sessions/${encodeURIComponent(state.session)}/alternatives`);
+  if (resp.ok) state.alts = await resp.json();
+  render();
+}
+
+async function chooseAlternative(index) {
+  if (state.busy || !state.alts) return;
+  state.busy = true;
+  try {
+    const resp = await api(`/api/sessions/${encodeURIComponent(state.session)}/alternatives`, {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ index }),
+    });
+    if (!resp.ok) { setStatus(await errorText(resp)); return; }
+    const data = await resp.json();
+    state.alts = { alternatives: data.alternatives, chosen: data.chosen };
+    const last = state.messages[state.messages.length - 1];
+    if (last && last.role === "assistant") last.content = data.content;
+    setStatus("");
+  } finally {
+    state.busy = false;
+    render();
+  }
 }
 
 async function openChunk(source) {
@@ -218,8 +268,10 @@ async function openSession(name) {
   }
   await showPersona(state.model);
   state.messages = data.messages.filter((m) => m.role !== "system");
+  state.alts = null;
   render();
   loadSessions();
+  loadAlternatives();
   $("sidebar").classList.remove("open");
   setStatus("");
 }
@@ -228,6 +280,7 @@ async function newChat() {
   state.session = newSessionId();
   localStorage.setItem("plait.session", state.session);
   state.messages = [];
+  state.alts = null;
   const card = await showPersona(state.model);
   if (card?.greetings?.length) state.messages.push({ role: "assistant", content: card.greetings[0], greeting: true });
   render();
@@ -238,6 +291,7 @@ async function newChat() {
 // -- sending and streaming -----------------------------------------------------------------------------
 async function complete(extra = {}) {
   state.busy = true;
+  state.alts = null;
   $("send").disabled = true;
   const reply = { role: "assistant", content: "" };
   const payload = state.messages.map(({ role, content }) => ({ role, content }));
@@ -284,6 +338,7 @@ async function complete(extra = {}) {
     $("send").disabled = false;
     render();
     loadSessions();
+    if (extra.plait?.regenerate && !reply.error) loadAlternatives();  // only a regenerate keeps several
   }
 }
 
