@@ -1,14 +1,15 @@
 """Helpers behind the fixtures, usable without pytest: hosts with chosen plugins, a CLI runner,
-a temporary store."""
+a temporary store, servers on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.metadata as md
 import json
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import Any, Iterator
 
 from plait.core.errors import NotFound, PlaitError
 
@@ -168,6 +169,26 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_server(handler: type, *, poll_interval: float = 0.5,
+                daemon_threads: bool = False) -> Iterator[str]:
+    """Serve ``handler`` (a ``BaseHTTPRequestHandler`` subclass, e.g. a stub of a model server)
+    on a free loopback port in a background thread; yields its root URL
+    (``http://127.0.0.1:PORT``) and shuts it down on exit."""
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = daemon_threads
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": poll_interval}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def wait_for_http(url: str, timeout: float = 60.0, *, proc: Any = None, log: Any = None,

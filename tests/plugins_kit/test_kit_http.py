@@ -1,16 +1,15 @@
-"""plait.testing.kit.free_port / wait_for_http against real loopback servers and processes."""
+"""plait.testing.kit.free_port / http_server / wait_for_http against real loopback servers and processes."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from plait.testing.kit import free_port, wait_for_http
+from plait.testing.kit import free_port, http_server, wait_for_http
 
 
 def test_free_port_can_be_bound():
@@ -19,7 +18,7 @@ def test_free_port_can_be_bound():
         s.bind(("127.0.0.1", port))  # raises if something holds it
 
 
-def test_wait_for_http_returns_once_a_server_answers_200():
+def test_http_server_serves_until_the_block_ends_and_wait_for_http_sees_it():
     class Ok(BaseHTTPRequestHandler):
         def do_GET(self):
             self.send_response(200 if self.path == "/ready" else 503)
@@ -29,16 +28,13 @@ def test_wait_for_http_returns_once_a_server_answers_200():
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with http_server(Ok) as url:
+        assert url.startswith("http://127.0.0.1:")
         wait_for_http(f"{url}/ready", 10)
         with pytest.raises(RuntimeError, match="did not answer 200"):
             wait_for_http(f"{url}/not-ready", 0.5, interval=0.1)
-    finally:
-        server.shutdown()
-        server.server_close()
+    with pytest.raises(RuntimeError):  # shut down on leaving the block
+        wait_for_http(f"{url}/ready", 0.5, interval=0.1)
 
 
 def test_wait_for_http_reports_a_server_process_that_exited():

@@ -2,14 +2,14 @@
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from plait.agents.base import AgentContext, AgentRequest
 from plait.agents.math.graph import MathAgent
 from plait.core.models.internlm2 import InternLM2CompletionModel
+from plait.testing.kit import http_server
 
 
 class _Model(BaseHTTPRequestHandler):
@@ -40,11 +40,8 @@ class _Model(BaseHTTPRequestHandler):
 @pytest.fixture
 def server():
     _Model.prompts = []
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Model)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{srv.server_address[1]}/v1"
-    srv.shutdown()
-    srv.server_close()
+    with http_server(_Model) as root:
+        yield f"{root}/v1"
 
 
 def test_agent_speaks_the_interpreter_protocol(server, plait_settings):

@@ -14,14 +14,13 @@ import importlib.util
 import json
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from plait.testing.kit import free_port, wait_for_http
+from plait.testing.kit import free_port, http_server, wait_for_http
 
 
 @pytest.fixture
@@ -212,19 +211,14 @@ def make_handler(state: StubState):
 def stub():
     """A running stub server: ``stub.url`` (``.../v1``) and ``stub.state``."""
     state = StubState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
 
     class Stub:
         pass
 
-    s = Stub()
-    s.state = state
-    s.vector = stub_vector
-    s.root = f"http://127.0.0.1:{server.server_address[1]}"
-    s.url = s.root + "/v1"
-    yield s
-    server.shutdown()
-    server.server_close()
+    with http_server(make_handler(state), poll_interval=0.05, daemon_threads=True) as root:
+        s = Stub()
+        s.state = state
+        s.vector = stub_vector
+        s.root = root
+        s.url = s.root + "/v1"
+        yield s

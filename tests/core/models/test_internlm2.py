@@ -1,8 +1,7 @@
 """InternLM2 chat/tool format: render, parse, stream-parse, and the raw-completion backend."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
@@ -18,6 +17,7 @@ from plait.core.models.internlm2 import (
     parse_output,
     render,
 )
+from plait.testing.kit import http_server
 
 
 # -- the examples of InternLM's chat-format documentation (chat/chat_format.md), reproduced ----------
@@ -306,12 +306,8 @@ class _Stub(BaseHTTPRequestHandler):
 @pytest.fixture
 def stub_server():
     _Stub.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Stub)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Stub) as root:
+        yield f"{root}/v1"
 
 
 def test_completion_backend_renders_calls_and_parses(stub_server):

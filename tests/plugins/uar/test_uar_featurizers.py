@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from plait.core.models.scripted import HashEmbedder
 from plait.plugins.uar.featurizers import (
     EmbedderFeaturizer, HiddenStateFeaturizer, PoolingFeaturizer, featurizer_from_settings,
 )
+from plait.testing.kit import http_server
 
 
 def test_embedder_featurizer_rows_are_unit_vectors():
@@ -46,12 +46,8 @@ class _Pooling(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def pooling_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pooling)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with http_server(_Pooling) as root:
+        yield f"{root}/v1"
 
 
 def test_pooling_featurizer_over_http(pooling_server, plait_home, monkeypatch):
