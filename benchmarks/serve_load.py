@@ -223,7 +223,7 @@ def main() -> None:
     from plait.core.config import load_settings
     from plait.core.models import get_embedder
     from plait.retrieval.ingest import ingest_paths
-    from plait.testing.kit import free_port
+    from plait.testing.kit import free_port, stop_process
 
     settings = load_settings()
     ingest_paths([ROOT / "examples" / "docs"], settings, get_embedder(None, settings), progress=False)
@@ -255,11 +255,7 @@ def main() -> None:
             errors += errs
             problems += cross_talk(replies, histories_of(settings, args.sessions, f"served{r}"), args.sessions, f"served{r}")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 20)
 
     result = {
         "sessions": args.sessions,

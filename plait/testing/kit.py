@@ -191,6 +191,18 @@ def http_server(handler: type, *, poll_interval: float = 0.5,
         server.server_close()
 
 
+def stop_process(proc: Any, timeout: float = 20.0) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not exited within ``timeout`` s."""
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def wait_for_http(url: str, timeout: float = 60.0, *, proc: Any = None, log: Any = None,
                   interval: float = 0.2) -> None:
     """Poll ``GET url`` until it answers 200. Raises RuntimeError when ``timeout`` seconds pass

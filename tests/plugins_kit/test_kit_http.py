@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from plait.testing.kit import free_port, http_server, wait_for_http
+from plait.testing.kit import free_port, http_server, stop_process, wait_for_http
 
 
 def test_free_port_can_be_bound():
@@ -43,3 +43,12 @@ def test_wait_for_http_reports_a_server_process_that_exited():
     proc.wait(timeout=30)
     with pytest.raises(RuntimeError, match=r"exited with 3: boom: no model"):
         wait_for_http(f"http://127.0.0.1:{free_port()}/health", 30, proc=proc)
+
+
+def test_stop_process_kills_a_server_that_ignores_sigterm():
+    code = "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(600)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "up"  # SIGTERM is ignored from here on
+    stop_process(proc, 0.5)
+    assert proc.returncode == -9
+    proc.stdout.close()

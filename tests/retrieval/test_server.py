@@ -9,7 +9,7 @@ import pytest
 
 from plait.retrieval.ingest import ingest_paths
 from plait.retrieval.retrieve import Retriever
-from plait.testing.kit import free_port, wait_for_http
+from plait.testing.kit import free_port, stop_process, wait_for_http
 
 from .conftest import write_docs
 
@@ -28,11 +28,7 @@ def chroma_server(tmp_path):
         wait_for_http(f"{url}/api/v2/heartbeat", 60, proc=proc, log=tmp_path / "chroma.log", interval=0.3)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, 15)
         log.close()
 
 

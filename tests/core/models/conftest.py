@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from plait.testing.kit import free_port, http_server, wait_for_http
+from plait.testing.kit import free_port, http_server, stop_process, wait_for_http
 
 
 @pytest.fixture
@@ -65,12 +65,7 @@ def llama_server(smollm2_gguf, tmp_path_factory):
             pytest.fail(f"llama_cpp.server did not come up: {exc}")
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 20)
 
 
 # --- the stub -------------------------------------------------------------------------------
