@@ -203,6 +203,16 @@ def stop_process(proc: Any, timeout: float = 20.0) -> None:
         proc.wait()
 
 
+def send_json(handler: Any, payload: Any, status: int = 200) -> None:
+    """Answer the request a ``BaseHTTPRequestHandler`` stub is handling with ``payload`` as JSON."""
+    raw = json.dumps(payload).encode()
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(raw)))
+    handler.end_headers()
+    handler.wfile.write(raw)
+
+
 def wait_for_http(url: str, timeout: float = 60.0, *, proc: Any = None, log: Any = None,
                   interval: float = 0.2) -> None:
     """Poll ``GET url`` until it answers 200. Raises RuntimeError when ``timeout`` seconds pass

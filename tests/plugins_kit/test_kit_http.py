@@ -7,9 +7,10 @@ import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler
 
+import httpx
 import pytest
 
-from plait.testing.kit import free_port, http_server, stop_process, wait_for_http
+from plait.testing.kit import free_port, http_server, send_json, stop_process, wait_for_http
 
 
 def test_free_port_can_be_bound():
@@ -21,9 +22,7 @@ def test_free_port_can_be_bound():
 def test_http_server_serves_until_the_block_ends_and_wait_for_http_sees_it():
     class Ok(BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_response(200 if self.path == "/ready" else 503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            send_json(self, {"path": self.path}, 200 if self.path == "/ready" else 503)
 
         def log_message(self, *args):
             pass
@@ -31,6 +30,8 @@ def test_http_server_serves_until_the_block_ends_and_wait_for_http_sees_it():
     with http_server(Ok) as url:
         assert url.startswith("http://127.0.0.1:")
         wait_for_http(f"{url}/ready", 10)
+        answer = httpx.get(f"{url}/ready")
+        assert answer.headers["content-type"] == "application/json" and answer.json() == {"path": "/ready"}
         with pytest.raises(RuntimeError, match="did not answer 200"):
             wait_for_http(f"{url}/not-ready", 0.5, interval=0.1)
     with pytest.raises(RuntimeError):  # shut down on leaving the block

@@ -9,7 +9,7 @@ import pytest
 from plait.agents.base import AgentContext, AgentRequest
 from plait.agents.math.graph import MathAgent
 from plait.core.models.internlm2 import InternLM2CompletionModel
-from plait.testing.kit import http_server
+from plait.testing.kit import http_server, send_json
 
 
 class _Model(BaseHTTPRequestHandler):
@@ -28,13 +28,8 @@ class _Model(BaseHTTPRequestHandler):
         else:  # the server stops on <|im_end|>, so <|action_end|> is part of the text
             text = ("Let me count with Python.<|action_start|><|interpreter|>\n```python\n"
                     "from sympy import binomial\nprint(binomial(10, 3))\n```<|action_end|>")
-        raw = json.dumps({"id": "x", "object": "text_completion", "created": 0, "model": body["model"],
-                          "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        send_json(self, {"id": "x", "object": "text_completion", "created": 0, "model": body["model"],
+                         "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}]})
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from plait.testing.kit import free_port, http_server, stop_process, wait_for_http
+from plait.testing.kit import free_port, http_server, send_json, stop_process, wait_for_http
 
 
 @pytest.fixture
@@ -126,12 +126,7 @@ def make_handler(state: StubState):
             pass
 
         def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            send_json(self, payload, status)
 
         def _guard(self, body: dict) -> bool:
             state.requests.append({"path": self.path, "body": body, "headers": {k.lower(): v for k, v in self.headers.items()}})

@@ -17,7 +17,7 @@ from plait.core.models.internlm2 import (
     parse_output,
     render,
 )
-from plait.testing.kit import http_server
+from plait.testing.kit import http_server, send_json
 
 
 # -- the examples of InternLM's chat-format documentation (chat/chat_format.md), reproduced ----------
@@ -295,12 +295,7 @@ class _Stub(BaseHTTPRequestHandler):
         data = {"id": "c", "object": "text_completion", "created": 0, "model": body["model"],
                 "choices": [{"index": i, "text": text, "finish_reason": "stop", "logprobs": None} for i in range(body.get("n") or 1)],
                 "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
-        raw = json.dumps(data).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(raw)))
-        self.end_headers()
-        self.wfile.write(raw)
+        send_json(self, data)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from plait.core.models.scripted import HashEmbedder
 from plait.plugins.uar.featurizers import (
     EmbedderFeaturizer, HiddenStateFeaturizer, PoolingFeaturizer, featurizer_from_settings,
 )
-from plait.testing.kit import http_server
+from plait.testing.kit import http_server, send_json
 
 
 def test_embedder_featurizer_rows_are_unit_vectors():
@@ -33,12 +33,7 @@ class _Pooling(BaseHTTPRequestHandler):
         _Pooling.seen.append((self.path, body, self.headers.get("Authorization")))
         vecs = HashEmbedder(16).embed(body["input"])
         data = [{"object": "embedding", "index": i, "embedding": [3 * v for v in vec]} for i, vec in enumerate(vecs)]
-        payload = json.dumps({"object": "list", "data": data[::-1], "model": body["model"]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        send_json(self, {"object": "list", "data": data[::-1], "model": body["model"]})
 
     def log_message(self, *args):
         pass
