@@ -32,10 +32,10 @@ def list_(json_out: JsonOption = False) -> None:
 def show(name: Annotated[str, typer.Argument(help="session name")], json_out: JsonOption = False) -> None:
     """Show the turns of a session."""
     from plait.agents.base import get_agent
-    from plait.agents.sessions import get_session
+    from plait.agents.sessions import require_session
 
     settings = settings_for()
-    info = get_session(settings, name)
+    info = require_session(settings, name)
     agent = get_agent(info.agent, settings)
     turns = agent.history(name) if hasattr(agent, "history") else []
     if json_out:
@@ -51,10 +51,10 @@ def delete(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
     """Delete a session and its checkpoints."""
-    from plait.agents.sessions import delete_session, get_session
+    from plait.agents.sessions import delete_session, require_session
 
     settings = settings_for()
-    get_session(settings, name)
+    require_session(settings, name)
     if not yes and not typer.confirm(f"delete session {name!r}?"):
         raise typer.Exit(1)
     delete_session(settings, name)

@@ -1,12 +1,11 @@
 """Reading and rewinding a session's LangGraph checkpoints (for the web page and regenerate).
 
-A session is a LangGraph thread in ``checkpoints.sqlite`` (``plait.agents.sessions``). Its messages
-are the ``messages`` channel of the thread's latest checkpoint.
+A session is a LangGraph thread in ``checkpoints.sqlite``; all SQL on it lives in
+``plait.agents.sessions``. This module turns its stored transcript into OpenAI-style messages.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from plait.agents import sessions
@@ -29,22 +28,9 @@ def to_dict(message: Any) -> dict[str, Any] | None:
     return {"role": role, "content": content or ""}
 
 
-def _db_exists(settings: Settings) -> bool:
-    return (settings.home / "checkpoints.sqlite").exists()
-
-
 def has_checkpoints(settings: Settings, name: str) -> bool:
     """Whether the thread ``name`` has any checkpoint yet (False before its first turn)."""
-    if not _db_exists(settings):
-        return False
-    conn = sessions.connect(settings)
-    try:
-        row = conn.execute("SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (name,)).fetchone()
-    except sqlite3.OperationalError:
-        return False  # LangGraph's tables do not exist yet
-    finally:
-        conn.close()
-    return row is not None
+    return sessions.has_checkpoints(settings, name)
 
 
 def history(settings: Settings, name: str) -> list[dict[str, Any]]:
@@ -53,19 +39,8 @@ def history(settings: Settings, name: str) -> list[dict[str, Any]]:
     Read from the thread's latest checkpoint, so it works for any agent graph on the plait
     checkpointer whose state keeps the transcript in ``messages`` or ``history``.
     """
-    if not has_checkpoints(settings, name):
-        return []
-    saver = sessions.checkpointer(settings)
-    try:
-        found = saver.get_tuple({"configurable": {"thread_id": name, "checkpoint_ns": ""}})
-    finally:
-        saver.conn.close()
-    if found is None:
-        return []
-    values = found.checkpoint.get("channel_values", {}) or {}
     out = []
-    # graphs name their transcript channel "messages" (LangGraph's convention) or "history" (rag)
-    for message in values.get("messages") or values.get("history") or []:
+    for message in sessions.transcript(settings, name):
         item = to_dict(message)
         if item and item["role"] in ("user", "assistant", "system") and item["content"]:
             out.append(item)
@@ -73,31 +48,11 @@ def history(settings: Settings, name: str) -> list[dict[str, Any]]:
 
 
 def rewind_last_turn(settings: Settings, name: str) -> bool:
-    """Drop the checkpoints written by the session's last turn, so the turn can be run again.
+    """Drop the session's last turn (its last user message and what follows), so it can run again.
 
-    A turn starts with a checkpoint whose metadata ``source`` is ``"input"``; that checkpoint and
-    every later one (ids sort by time) are deleted with their pending writes. Returns False when
-    there is nothing to rewind.
+    Returns False when there is nothing to rewind (see ``plait.agents.sessions.rewind_last_turn``).
     """
-    if not has_checkpoints(settings, name):
-        return False
-    saver = sessions.checkpointer(settings)
-    try:
-        config = {"configurable": {"thread_id": name, "checkpoint_ns": ""}}
-        start = None
-        for tup in saver.list(config):  # newest first
-            if (tup.metadata or {}).get("source") == "input":
-                start = tup.config["configurable"]["checkpoint_id"]
-                break
-        if start is None:
-            return False
-        with saver.lock:
-            saver.conn.execute("DELETE FROM checkpoints WHERE thread_id=? AND checkpoint_ns='' AND checkpoint_id>=?", (name, start))
-            saver.conn.execute("DELETE FROM writes WHERE thread_id=? AND checkpoint_ns='' AND checkpoint_id>=?", (name, start))
-            saver.conn.commit()
-    finally:
-        saver.conn.close()
-    return True
+    return sessions.rewind_last_turn(settings, name)
 
 
 # -- extras of each assistant reply (sources, gate), kept beside the checkpoints ------------------------

@@ -70,7 +70,7 @@ async def list_sessions(request: Request) -> dict:
 async def show_session(name: str, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
-    info = await pool.run(sessions.get_session, pool.settings, name)
+    info = await pool.run(sessions.require_session, pool.settings, name)
     messages = await pool.run(history_with_extras, pool.settings, name)  # replies carry their `plait` extras
     return {**info.to_json(), "messages": messages}
 
@@ -82,7 +82,7 @@ class ChooseAlternative(BaseModel):
 def _alternatives_agent(pool: AgentPool, name: str):
     """The session's agent when it keeps alternatives (``state`` and ``choose_alternative``, as
     characters do), else None."""
-    info = sessions.get_session(pool.settings, name)  # 404 for an unknown session
+    info = sessions.require_session(pool.settings, name)  # 404 for an unknown session
     agent = pool.agent(info.agent)
     if callable(getattr(agent, "choose_alternative", None)) and callable(getattr(agent, "state", None)):
         return agent

@@ -1,18 +1,21 @@
-"""Chat sessions: LangGraph thread ids checkpointed in SQLite under PLAIT_HOME.
+"""The ``plait_sessions`` table: one row per session (name, agent, owner, times, turns, title).
 
-``checkpoints.sqlite`` holds LangGraph's own tables plus ``plait_sessions`` (name, agent, times),
-so sessions can be listed without decoding checkpoints.
+It lives in ``checkpoints.sqlite`` beside LangGraph's tables, so sessions are listed without
+decoding checkpoints. ``owner`` is NULL for the local CLI user and for rows written before owners
+existed; the server stores the id of the API key that created the session.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, Final
 
 from plait.core.config import Settings
-from plait.core.errors import NotFound
+from plait.core.errors import InputError, NotFound
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS plait_sessions (
@@ -21,8 +24,41 @@ CREATE TABLE IF NOT EXISTS plait_sessions (
     created REAL NOT NULL,
     updated REAL NOT NULL,
     turns INTEGER NOT NULL DEFAULT 0,
-    title TEXT NOT NULL DEFAULT ''
+    title TEXT NOT NULL DEFAULT '',
+    owner TEXT
 )"""
+
+_EXTRAS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS plait_turn_extras (
+    thread_id TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    extras TEXT NOT NULL,
+    PRIMARY KEY (thread_id, turn)
+)"""
+
+_COLUMNS = "name, agent, created, updated, turns, title, owner"
+
+
+class _Any:
+    """Sentinel of ``list_sessions(owner=ANY)``: every owner (None means the local / legacy owner)."""
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY: Final = _Any()
+
+
+class SessionAgentMismatch(InputError):
+    """A session is opened with an agent other than the one that created it."""
+
+    def __init__(self, name: str, agent: str, wanted: str):
+        self.session, self.agent, self.wanted = name, agent, wanted
+        super().__init__(
+            f"session {name!r} belongs to agent {agent!r}, not {wanted!r}; "
+            f"resume it with `{resume_command(name, agent)}` or pick another session name"
+        )
 
 
 @dataclass
@@ -33,9 +69,21 @@ class SessionInfo:
     updated: float
     turns: int
     title: str
+    owner: str | None = None
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def resume_command(name: str, agent: str) -> str:
+    """The full ``plait chat`` command that reopens session ``name`` with its own agent."""
+    import shlex
+
+    if agent.startswith("character/"):
+        how = f"--character {shlex.quote(agent.split('/', 1)[1])}"
+    else:
+        how = f"--agent {shlex.quote(agent)}" if agent != "rag" else ""
+    return " ".join(p for p in ("plait chat", how, f"--session {shlex.quote(name)}") if p)
 
 
 def db_path(settings: Settings) -> Path:
@@ -43,92 +91,136 @@ def db_path(settings: Settings) -> Path:
     return settings.home / "checkpoints.sqlite"
 
 
+def db_exists(settings: Settings) -> bool:
+    return (settings.home / "checkpoints.sqlite").exists()
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring an older database up to the current schema (adds ``owner`` to pre-owner tables)."""
+    conn.execute(_SCHEMA)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(plait_sessions)")}
+    if "owner" not in columns:
+        try:
+            conn.execute("ALTER TABLE plait_sessions ADD COLUMN owner TEXT")
+        except sqlite3.OperationalError as exc:  # another process added it between our check and now
+            if "duplicate column" not in str(exc):
+                raise
+    conn.execute(_EXTRAS_SCHEMA)
+
+
 def connect(settings: Settings) -> sqlite3.Connection:
     conn = sqlite3.connect(db_path(settings), check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute(_SCHEMA)
+    _migrate(conn)
     conn.commit()
     return conn
 
 
-def checkpointer(settings: Settings):
-    """A LangGraph SqliteSaver on this data directory's database."""
-    from langgraph.checkpoint.sqlite import SqliteSaver
-
-    saver = SqliteSaver(connect(settings))
-    saver.setup()
-    return saver
-
-
-def touch(settings: Settings, name: str, agent: str, title: str = "") -> None:
-    """Record a turn in ``name`` (creating the session on first use)."""
-    now = time.time()
-    with connect(settings) as conn:
-        conn.execute(
-            "INSERT INTO plait_sessions(name, agent, created, updated, turns, title) VALUES(?,?,?,?,1,?) "
-            "ON CONFLICT(name) DO UPDATE SET updated=excluded.updated, turns=turns+1, "
-            "title=CASE WHEN title='' THEN excluded.title ELSE title END",
-            (name, agent, now, now, title[:80]),
-        )
-
-
-def list_sessions(settings: Settings) -> list[SessionInfo]:
-    if not (settings.home / "checkpoints.sqlite").exists():
+def _query(settings: Settings, sql: str, args: tuple = ()) -> list[tuple]:
+    if not db_exists(settings):
         return []
-    with connect(settings) as conn:
-        rows = conn.execute("SELECT name, agent, created, updated, turns, title FROM plait_sessions ORDER BY updated DESC").fetchall()
+    conn = connect(settings)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
+
+
+def touch(settings: Settings, name: str, agent: str, title: str = "", owner: str | None = None) -> None:
+    """Record a turn in ``name`` (creating the session, with ``agent`` and ``owner``, on first use).
+
+    The agent and owner of an existing session never change here; surfaces check them first
+    (``check_agent``, and the server's owner check).
+    """
+    now = time.time()
+    conn = connect(settings)
+    try:
+        with conn:
+            conn.execute(
+                f"INSERT INTO plait_sessions({_COLUMNS}) VALUES(?,?,?,?,1,?,?) "
+                "ON CONFLICT(name) DO UPDATE SET updated=excluded.updated, turns=turns+1, "
+                "title=CASE WHEN title='' THEN excluded.title ELSE title END",
+                (name, agent, now, now, title[:80], owner),
+            )
+    finally:
+        conn.close()
+
+
+def get_session(settings: Settings, name: str) -> SessionInfo | None:
+    """The listed session ``name``, or None."""
+    rows = _query(settings, f"SELECT {_COLUMNS} FROM plait_sessions WHERE name=?", (name,))
+    return SessionInfo(*rows[0]) if rows else None
+
+
+def require_session(settings: Settings, name: str) -> SessionInfo:
+    """``get_session``, raising NotFound (with the fix) for an unknown name."""
+    info = get_session(settings, name)
+    if info is None:
+        raise NotFound(f"no session named {name!r}; `plait sessions list` shows the existing ones")
+    return info
+
+
+def session_row(settings: Settings, name: str) -> tuple[str, float, int] | None:
+    """``(agent, updated, turns)`` of a listed session, or None (cheap: tells whether a turn was recorded)."""
+    rows = _query(settings, "SELECT agent, updated, turns FROM plait_sessions WHERE name=?", (name,))
+    return tuple(rows[0]) if rows else None  # type: ignore[return-value]
+
+
+def check_agent(settings: Settings, name: str, agent: str) -> SessionInfo | None:
+    """Refuse to open session ``name`` with ``agent`` when another agent created it.
+
+    Returns the session (None when it does not exist yet, so any agent may start it).
+    """
+    info = get_session(settings, name)
+    if info is not None and info.agent != agent:
+        raise SessionAgentMismatch(name, info.agent, agent)
+    return info
+
+
+def list_sessions(settings: Settings, owner: str | None | _Any = ANY) -> list[SessionInfo]:
+    """Sessions, most recent first: all of them (``owner=ANY``), or those of one owner
+    (``owner=None``: the local CLI user and sessions from before owners existed)."""
+    if owner is ANY:
+        rows = _query(settings, f"SELECT {_COLUMNS} FROM plait_sessions ORDER BY updated DESC")
+    elif owner is None:
+        rows = _query(settings, f"SELECT {_COLUMNS} FROM plait_sessions WHERE owner IS NULL ORDER BY updated DESC")
+    else:
+        rows = _query(settings, f"SELECT {_COLUMNS} FROM plait_sessions WHERE owner=? ORDER BY updated DESC", (owner,))
     return [SessionInfo(*r) for r in rows]
 
 
-def get_session(settings: Settings, name: str) -> SessionInfo:
-    for s in list_sessions(settings):
-        if s.name == name:
-            return s
-    raise NotFound(f"no session named {name!r}; `plait sessions list` shows the existing ones")
-
-
 def delete_session(settings: Settings, name: str) -> None:
-    get_session(settings, name)
-    with connect(settings) as conn:
-        conn.execute("DELETE FROM plait_sessions WHERE name=?", (name,))
-        for table in ("checkpoints", "writes", "plait_turn_extras"):
-            try:
-                conn.execute(f"DELETE FROM {table} WHERE thread_id=?", (name,))
-            except sqlite3.OperationalError:
-                pass  # LangGraph tables not created yet
+    """Delete the session, its checkpoints and its stored extras; NotFound when it is not listed."""
+    require_session(settings, name)
+    conn = connect(settings)
+    try:
+        with conn:
+            conn.execute("DELETE FROM plait_sessions WHERE name=?", (name,))
+            for table in ("checkpoints", "writes", "plait_turn_extras"):
+                try:
+                    conn.execute(f"DELETE FROM {table} WHERE thread_id=?", (name,))
+                except sqlite3.OperationalError:
+                    pass  # LangGraph tables not created yet
+    finally:
+        conn.close()
 
 
 # -- per-turn extras (citations, gate decision) of assistant replies, for reopened chats ----------------
-_EXTRAS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS plait_turn_extras (
-    thread_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    digest TEXT NOT NULL,
-    extras TEXT NOT NULL,
-    PRIMARY KEY (thread_id, turn)
-)"""
-
-
 def save_turn_extras(settings: Settings, name: str, turn: int, digest: str, extras: dict) -> None:
     """Keep the JSON ``extras`` of message ``turn`` (its index in the session's history) of ``name``;
     ``digest`` identifies the message text they belong to, so a changed message does not show stale ones."""
-    import json
+    conn = connect(settings)
+    try:
+        with conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO plait_turn_extras(thread_id, turn, digest, extras) VALUES(?,?,?,?)",
+                (name, int(turn), digest, json.dumps(extras, default=str)),
+            )
+    finally:
+        conn.close()
 
-    with connect(settings) as conn:
-        conn.execute(_EXTRAS_SCHEMA)
-        conn.execute(
-            "INSERT OR REPLACE INTO plait_turn_extras(thread_id, turn, digest, extras) VALUES(?,?,?,?)",
-            (name, int(turn), digest, json.dumps(extras, default=str)),
-        )
 
-
-def turn_extras(settings: Settings, name: str) -> dict[int, tuple[str, dict]]:
+def turn_extras(settings: Settings, name: str) -> dict[int, tuple[str, dict[str, Any]]]:
     """``{turn: (digest, extras)}`` saved for session ``name`` (empty when none)."""
-    import json
-
-    if not (settings.home / "checkpoints.sqlite").exists():
-        return {}
-    with connect(settings) as conn:
-        conn.execute(_EXTRAS_SCHEMA)
-        rows = conn.execute("SELECT turn, digest, extras FROM plait_turn_extras WHERE thread_id=?", (name,)).fetchall()
+    rows = _query(settings, "SELECT turn, digest, extras FROM plait_turn_extras WHERE thread_id=?", (name,))
     return {int(t): (d, json.loads(e)) for t, d, e in rows}
