@@ -52,6 +52,15 @@ def register_agents(register: Register) -> None:
 
 
 @hookspec
+def register_pipelines(register: Register) -> None:
+    """Register batch pipelines: ``register(name, factory)``; ``factory(settings) -> plait.pipeline.Pipeline``.
+
+    ``plait pipeline run NAME`` builds the pipeline with the current settings and runs it on the
+    local or the Ray executor; its output goes under ``PLAIT_HOME/runs/NAME/``.
+    """
+
+
+@hookspec
 def register_commands(cli: Any) -> None:
     """Add CLI commands or command groups to the root typer app ``cli``."""
 

@@ -32,7 +32,12 @@ REGISTRY_HOOKS = {
     "register_characters": "characters",
     "register_sandboxes": "sandboxes",
     "register_agents": "agents",
+    "register_pipelines": "pipelines",
 }
+
+# Built-in plugins that live in a layer rather than in plait.plugins (name -> module); listed
+# here because layers are not scanned. They register through the same hooks as any plugin.
+LAYER_PLUGINS = {"pipeline": "plait.pipeline.builtin"}
 
 
 @dataclass
@@ -82,6 +87,7 @@ class Host:
         self.characters: Registry[Any] = Registry("character source")
         self.sandboxes: Registry[Callable] = Registry("sandbox backend")
         self.agents: Registry[Callable] = Registry("agent")
+        self.pipelines: Registry[Callable] = Registry("pipeline")
         if builtins:
             self._load_builtins(None if builtins is True else list(builtins))
         if entry_points:
@@ -104,6 +110,15 @@ class Host:
                 self._fail(PluginInfo(name, None, True), exc)
                 continue
             self.add_plugin(name, module, builtin=True)
+        for short, path in LAYER_PLUGINS.items():
+            if only is not None and short not in only:
+                continue
+            try:
+                module = importlib.import_module(path)
+            except Exception as exc:
+                self._fail(PluginInfo(f"plait.{short}", None, True), exc)
+                continue
+            self.add_plugin(f"plait.{short}", module, builtin=True)
 
     def _load_entry_points(self) -> None:
         allowed = _allowed_plugins()

@@ -1,0 +1,13 @@
+"""The pipeline layer's built-in plugin: registers the example pipelines through the public hook."""
+
+from __future__ import annotations
+
+from plait.core.hookspecs import hookimpl
+
+
+@hookimpl
+def register_pipelines(register):
+    from plait.pipeline.demo import case2code_pipeline, demo_pipeline
+
+    register("demo", demo_pipeline)
+    register("case2code-demo", case2code_pipeline)
