@@ -1,1 +1,0 @@
-"""The math agent: a LangGraph code-interpreter graph (model -> sandboxed Python -> model ... -> boxed answer)."""
