@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from plait.cli.common import err_console
+from plait.cli.common import CommandOwners, err_console
 from plait.core.errors import PlaitError
+from plait.core.redact import redact_text
 
 app = typer.Typer(
     name="plait",
@@ -24,15 +25,18 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    strict: Annotated[bool, typer.Option("--strict", help="fail if any plugin failed to load")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="exit 1 if any plugin failed to load or in a hook")] = False,
 ) -> None:
     from plait.core.host import get_host
 
     host = get_host()
-    if strict and host.failures:
-        names = ", ".join(f"{f.name} ({f.error})" for f in host.failures)
-        err_console.print(f"[red]error:[/red] plugins failed to load: {names}")
+    if not strict:
+        return
+    problems = host.problems()
+    if problems:
+        err_console.print(f"[red]error:[/red] {escape('; '.join(problems))} (--strict)", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
+    host.strict = True  # a plugin failing later in this command (register_routes in plait serve) fails it too
 
 
 def _load_core_commands() -> None:
@@ -47,12 +51,8 @@ def build_app() -> typer.Typer:
     from plait.core.host import get_host
 
     _load_core_commands()
-    host = get_host()
-    try:
-        host.call_each("register_commands", cli=app)
-    except PlaitError as first:
-        for exc in getattr(first, "errors", [first]):  # the other plugins' commands are still there
-            err_console.print(f"[yellow]warning:[/yellow] {escape(str(exc))}", highlight=False)
+    owners = CommandOwners(app)  # what is there now is plait's own; a plugin may not replace it
+    get_host().call_isolated("register_commands", cli=app, after=owners.claim)
     return app
 
 
@@ -61,7 +61,8 @@ def main() -> None:
     try:
         build_app()(prog_name="plait")
     except PlaitError as exc:
-        err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        message = redact_text(str(exc))  # an error may quote a URL with a password in it
+        err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         sys.exit(1)
 
 

@@ -29,6 +29,76 @@ def subgroup(app: typer.Typer, name: str, help: str = "") -> typer.Typer:
     return sub
 
 
+CORE = "plait's built-in commands"
+
+
+def _command_entries(group: typer.Typer, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any, list]]:
+    """(command path, its typer info, the list holding it) for every command and group under ``group``."""
+    out: list[tuple[tuple[str, ...], Any, list]] = []
+    for cmd in group.registered_commands:
+        name = cmd.name or (cmd.callback.__name__.lower().replace("_", "-") if cmd.callback else "?")
+        out.append((prefix + (name,), cmd, group.registered_commands))
+    for sub in group.registered_groups:
+        name = sub.name or (sub.typer_instance.info.name if sub.typer_instance else None) or "?"
+        out.append((prefix + (name,), sub, group.registered_groups))
+        if sub.typer_instance is not None:
+            out.extend(_command_entries(sub.typer_instance, prefix + (name,)))
+    return out
+
+
+class CommandOwners:
+    """Who added each command of the root app, so a plugin cannot replace another's command.
+
+    Commands are a registry like the others: a second ``plait ingest`` (or ``plait math solve``)
+    is refused, the first one stays, and the error names both owners.
+    """
+
+    def __init__(self, root: typer.Typer):
+        self.root = root
+        self.owner: dict[int, tuple[Any, str]] = {id(info): (info, CORE) for _, info, _ in _command_entries(root)}
+
+    def claim(self, plugin: str, failed: bool = False) -> None:
+        """Run after ``plugin``'s register_commands: take its new commands, refuse those that clash.
+
+        If the plugin raised (``failed``), what it added before raising is removed: plait goes on
+        without it, as with every other hook.
+        """
+        from plait.core.errors import RegistrationClash
+
+        if failed:
+            for _, info, holder in _command_entries(self.root):
+                if id(info) not in self.owner:
+                    holder[:] = [x for x in holder if x is not info]
+            return
+        clashes: list[str] = []
+        while (clash := self._first_clash(plugin)) is not None:
+            path, first, info, holder = clash
+            holder[:] = [x for x in holder if x is not info]  # the earlier command stays
+            other = self.owner[id(first)][1]
+            owner = other if other == CORE else f"plugin {other!r}"
+            clashes.append(f"command 'plait {' '.join(path)}' is registered by both {owner} and plugin {plugin!r}")
+        if clashes:
+            raise RegistrationClash(
+                "; ".join(clashes) + f"; plugin {plugin!r}'s command was refused — uninstall one of them or "
+                "limit loading with PLAIT_LOAD_PLUGINS", plugin=plugin,
+            )
+
+    def _first_clash(self, plugin: str) -> tuple[tuple[str, ...], Any, Any, list] | None:
+        seen: dict[tuple[str, ...], Any] = {}
+        holders: dict[int, list] = {}
+        for path, info, holder in _command_entries(self.root):
+            self.owner.setdefault(id(info), (info, plugin))
+            holders[id(info)] = holder
+            first = seen.setdefault(path, info)
+            if first is info:
+                continue
+            if self.owner[id(info)][1] == plugin:
+                return path, first, info, holder
+            if self.owner[id(first)][1] == plugin:  # plugin's command walked before the other's group
+                return path, info, first, holders[id(first)]
+        return None
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()

@@ -18,9 +18,11 @@ def show(json_out: JsonOption = False) -> None:
         print_json(data)
         return
     files = [str(p) for p in config_files() if p.is_file()]
-    console.print(f"# from: {', '.join(files) or 'defaults'} + PLAIT_* environment", highlight=False)
+    # soft_wrap: never break a line, so the output stays a TOML file you can copy into plait.toml
+    console.print(f"# from: {', '.join(files) or 'defaults'} + PLAIT_* environment", highlight=False,
+                  markup=False, soft_wrap=True)
     clean = {k: v for k, v in data.items() if v is not None}
-    console.print(tomli_w.dumps(clean), highlight=False, markup=False)
+    console.print(tomli_w.dumps(clean), highlight=False, markup=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,9 +19,14 @@ import pluggy
 
 from plait.core import hookspecs
 from plait.core.errors import PluginError
+from plait.core.redact import redact_text
 from plait.core.registry import Registry
 
 ENTRY_POINT_GROUP = "plait"
+
+# What a plugin may raise without taking plait down: any error, and SystemExit (a plugin calling
+# sys.exit() at import or in a hook). KeyboardInterrupt still stops plait: the user asked for it.
+PLUGIN_FAILURES: tuple[type[BaseException], ...] = (Exception, SystemExit)
 
 # hook name -> registry attribute on the Host
 REGISTRY_HOOKS = {
@@ -59,6 +64,27 @@ def _allowed_plugins() -> set[str] | None:
     return {p.strip() for p in raw.split(",") if p.strip()}
 
 
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit: the plugin called sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _hook_error(exc: BaseException, plugin: str, hook: str) -> PluginError:
+    """``exc`` raised by ``plugin`` in ``hook`` as a PluginError naming both (secrets redacted)."""
+    if isinstance(exc, PluginError):  # e.g. a RegistrationClash, already naming both plugins
+        error = exc
+        if error.plugin is None:
+            error.plugin = plugin
+        if hook not in str(error):
+            error.args = (f"{error} (in hook {hook})",)
+    else:
+        error = PluginError(f"plugin {plugin!r} raised in hook {hook}: {redact_text(_describe(exc))}", plugin=plugin)
+        error.__cause__ = exc
+    error.hook = hook  # type: ignore[attr-defined]
+    return error
+
+
 def _trace(msg: str) -> None:
     if os.environ.get("PLAIT_TRACE_PLUGINS", "") not in ("", "0", "false"):
         print(f"[plait plugins] {msg}", file=sys.stderr)
@@ -79,7 +105,8 @@ class Host:
         self.pm = pluggy.PluginManager("plait")
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, PluginInfo] = {}
-        self.failures: list[PluginInfo] = []
+        self.failures: list[PluginInfo] = []  # plugins that failed to load
+        self.hook_errors: list[PluginError] = []  # failures in hooks, each naming plugin and hook
         self.models: Registry[Callable] = Registry("model backend")
         self.embedders: Registry[Callable] = Registry("embedder backend")
         self.tools: Registry[Any] = Registry("tool")
@@ -106,7 +133,7 @@ class Host:
             name = f"plait.{mod.name}"
             try:
                 module = importlib.import_module(f"plait.plugins.{mod.name}")
-            except Exception as exc:  # a broken built-in must not take the host down either
+            except PLUGIN_FAILURES as exc:  # a broken built-in must not take the host down either
                 self._fail(PluginInfo(name, None, True), exc)
                 continue
             self.add_plugin(name, module, builtin=True)
@@ -135,7 +162,7 @@ class Host:
             )
             try:
                 module = ep.load()
-            except Exception as exc:
+            except PLUGIN_FAILURES as exc:  # sys.exit() at import included: it must not end plait
                 self._fail(info, exc)
                 continue
             self.add_plugin(ep.name, module, builtin=False, info=info)
@@ -150,7 +177,7 @@ class Host:
             info.version = __version__
         try:
             self.pm.register(obj, name=name)
-        except Exception as exc:
+        except PLUGIN_FAILURES as exc:
             self._fail(info, exc)
             return
         info.hooks = sorted(h.name for h in self.pm.get_hookcallers(obj) or [])
@@ -158,7 +185,7 @@ class Host:
         _trace(f"loaded {name} ({'builtin' if builtin else 'plugin'}): hooks {', '.join(info.hooks)}")
 
     def _fail(self, info: PluginInfo, exc: BaseException) -> None:
-        info.error = f"{type(exc).__name__}: {exc}"
+        info.error = redact_text(_describe(exc))
         if self.strict:
             raise PluginError(f"plugin {info.name!r} failed to load: {info.error}", plugin=info.name) from exc
         print(
@@ -170,11 +197,13 @@ class Host:
         self.plugins.pop(info.name, None)
 
     # -- hook calls --------------------------------------------------------------------------
-    def call_each(self, hook: str, **kwargs: Any) -> None:
-        """Call ``hook`` on every plugin separately, so a failure names its plugin and hook.
+    def _call_impls(self, hook: str, after: Callable[[str, bool], None] | None, kwargs: dict[str, Any]) -> list[PluginError]:
+        """Call ``hook`` on every plugin separately; return one PluginError per plugin that failed.
 
-        Every plugin is called even when an earlier one raises (one broken plugin must not hide
-        the others); afterwards the first failure is raised, with all of them in ``.errors``.
+        ``after(plugin, failed)`` runs right after each plugin's call (e.g. a clash check of what it
+        added, or removing what a failed call half-added); what it raises counts as that plugin's
+        failure in that hook. With ``strict`` the first
+        failure is raised instead.
         """
         caller = getattr(self.pm.hook, hook)
         errors: list[PluginError] = []
@@ -185,22 +214,53 @@ class Host:
                 k: (self._bind_register(v, impl.plugin_name) if k == "register" else v)
                 for k, v in args.items()
             }
+            failure: BaseException | None = None
             try:
                 impl.function(**bound)
-            except Exception as exc:
-                error = exc if isinstance(exc, PluginError) else PluginError(
-                    f"plugin {impl.plugin_name!r} raised in hook {hook}: {type(exc).__name__}: {exc}",
-                    plugin=impl.plugin_name,
-                )
-                if error.plugin is None:
-                    error.plugin = impl.plugin_name
-                error.__cause__ = exc if error is not exc else exc.__cause__
+            except PLUGIN_FAILURES as exc:
+                failure = exc
+            if after is not None:
+                try:
+                    after(impl.plugin_name, failure is not None)
+                except PLUGIN_FAILURES as exc:
+                    failure = failure or exc
+            if failure is not None:
+                error = _hook_error(failure, impl.plugin_name, hook)
                 if self.strict:
                     raise error
                 errors.append(error)
+        return errors
+
+    def call_each(self, hook: str, **kwargs: Any) -> None:
+        """Call ``hook`` on every plugin separately, so a failure names its plugin and hook.
+
+        Every plugin is called even when an earlier one raises (one broken plugin must not hide
+        the others); afterwards the first failure is raised, with all of them in ``.errors``.
+        """
+        errors = self._call_impls(hook, None, kwargs)
         if errors:
             errors[0].errors = errors  # type: ignore[attr-defined]
             raise errors[0]
+
+    def call_isolated(self, hook: str, *, after: Callable[[str, bool], None] | None = None, **kwargs: Any) -> list[PluginError]:
+        """The one failure policy, for every hook: call each plugin, and for each that raises print a
+        warning naming plugin and hook, record it (``hook_errors``, the plugin's ``error``) and go on.
+
+        With ``strict`` the first failure raises PluginError instead (``plait --strict`` exits 1).
+        """
+        errors = self._call_impls(hook, after, kwargs)
+        for error in errors:
+            print(f"warning: {error}", file=sys.stderr)
+            self.hook_errors.append(error)
+            info = self.plugins.get(error.plugin or "")
+            if info is not None and info.error is None:
+                info.error = str(error)
+        return errors
+
+    def problems(self) -> list[str]:
+        """Every plugin failure so far, loading and hooks, one line each (for ``--strict``)."""
+        loads = [f"plugin {f.name!r} failed to load: {f.error}" for f in self.failures]
+        return loads + [str(e) for e in self.hook_errors]
 
     @staticmethod
     def _bind_register(register: Callable, plugin: str) -> Callable:
@@ -213,16 +273,15 @@ class Host:
         for hook, attr in REGISTRY_HOOKS.items():
             registry: Registry = getattr(self, attr)
             adder = self._tool_adder if attr == "tools" else self._named_adder(registry)
-            try:
-                self.call_each(hook, register=adder)
-            except PluginError as first:
-                if self.strict:
-                    raise
-                for exc in getattr(first, "errors", [first]):
-                    print(f"warning: {exc}", file=sys.stderr)
-                    info = self.plugins.get(exc.plugin or "")
-                    if info is not None:
-                        info.error = str(exc)
+            self.call_isolated(hook, register=adder, after=self._rollback(registry))
+
+    @staticmethod
+    def _rollback(registry: Registry) -> Callable[[str, bool], None]:
+        def after(plugin: str, failed: bool) -> None:
+            if failed:  # go on without what it half-registered, before the next plugin registers
+                registry.remove_plugin(plugin)
+
+        return after
 
     @staticmethod
     def _named_adder(registry: Registry) -> Callable:

@@ -36,6 +36,13 @@ class Registry(Generic[T]):
             )
         self._entries[name] = Entry(name, value, plugin)
 
+    def remove_plugin(self, plugin: str) -> list[str]:
+        """Drop everything ``plugin`` registered (it failed mid-hook); return the names dropped."""
+        names = self.by_plugin(plugin)
+        for name in names:
+            del self._entries[name]
+        return names
+
     def get(self, name: str) -> T:
         try:
             return self._entries[name].value
@@ -64,3 +71,51 @@ class Registry(Generic[T]):
 
     def items(self) -> list[tuple[str, Any]]:
         return [(n, self._entries[n].value) for n in sorted(self._entries)]
+
+
+SERVE = "plait serve"
+
+
+def _route_keys(route: Any) -> set[tuple[str, str]]:
+    """(method, path) pairs a route answers; a mount (no methods) answers every method under its path."""
+    path = str(getattr(route, "path", "?"))
+    methods = getattr(route, "methods", None) or {"*"}
+    return {(m, path) for m in methods}
+
+
+class RouteOwners:
+    """Who added each HTTP route of an ASGI app with a ``.router.routes`` list (FastAPI, Starlette).
+
+    Routes are a registry like the others: a plugin route with the method and path of an existing
+    route is refused (the first stays, the error names both owners), and routes added by a plugin
+    that then raised are removed. Duck-typed, so core does not import FastAPI.
+    """
+
+    def __init__(self, app: Any):
+        self.routes: list = app.router.routes
+        self.owner: dict[int, str] = {id(r): SERVE for r in self.routes}
+        self.keys: dict[tuple[str, str], str] = {}
+        for route in self.routes:
+            for key in _route_keys(route):
+                self.keys.setdefault(key, SERVE)
+
+    def claim(self, plugin: str, failed: bool = False) -> None:
+        """Run after ``plugin``'s register_routes: own its new routes, drop those that clash."""
+        new = [r for r in self.routes if id(r) not in self.owner]
+        clashes: list[str] = []
+        for route in new:
+            taken = sorted(k for k in _route_keys(route) if k in self.keys)
+            if failed or taken:
+                self.routes[:] = [r for r in self.routes if r is not route]
+            if taken and not failed:
+                other = self.keys[taken[0]]
+                owner = other if other == SERVE else f"plugin {other!r}"
+                clashes.append(f"route {taken[0][0]} {taken[0][1]} is registered by both {owner} and plugin {plugin!r}")
+            if not failed and not taken:
+                self.owner[id(route)] = plugin
+                self.keys.update({k: plugin for k in _route_keys(route)})
+        if clashes:
+            raise RegistrationClash(
+                "; ".join(clashes) + f"; plugin {plugin!r}'s route was refused — uninstall one of them or "
+                "limit loading with PLAIT_LOAD_PLUGINS", plugin=plugin,
+            )
