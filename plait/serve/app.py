@@ -90,8 +90,10 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
     web.install(app)
 
     from plait.core.host import get_host
+    from plait.core.registry import RouteOwners
 
-    get_host().call_each("register_routes", app=app)  # plugin routes sit behind the same guards
+    # plugin routes sit behind the same guards; a plugin failing here is warned about, not fatal
+    get_host().call_isolated("register_routes", app=app, after=RouteOwners(app).claim)
 
     origins = table.get("cors_origins") or []
     if isinstance(origins, str):

@@ -58,8 +58,7 @@ class RagAgent:
 
     @cached_property
     def reject_threshold(self) -> float:
-        value = self.settings.table("gate").get("reject_threshold", self.settings.min_score)
-        return float(value)
+        return self.settings.table("gate").number("reject_threshold", self.settings.min_score)
 
     # -- nodes --------------------------------------------------------------------------------
     def _decide(self, state: RagState) -> dict:

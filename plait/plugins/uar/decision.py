@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from plait.core.config import ConfigTable
 from plait.core.errors import ConfigError, ModelUnavailable
 from plait.core.gates import GateDecision
 from plait.core.models.base import Message
@@ -57,8 +58,8 @@ def decide_from_scores(scores: dict[str, float], order: tuple[str, ...] = DEFAUL
     return False, last
 
 
-def _thresholds(table: dict[str, Any]) -> dict[str, float]:
-    base = float(table.get("threshold", 0.5))
+def _thresholds(table: ConfigTable) -> dict[str, float]:
+    base = table.number("threshold", 0.5, lo=0.0, hi=1.0)  # a bad value: ConfigError naming key and file
     per = table.get("thresholds") or {}
     out = {c: base for c in CRITERIA}
     try:
