@@ -89,6 +89,7 @@ class AgentPool:
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> list[ModelEntry]:
         """Every agent and every character, as the models the API offers."""
+        from plait.agents.character.source import IndexedCharacterSource
         from plait.core.host import get_host
 
         host = get_host()
@@ -103,6 +104,16 @@ class AgentPool:
             out.append(ModelEntry(name, "agent", desc, host.agents.entry(name).plugin))
         if CHARACTER_AGENT in host.agents:
             for source_name, source in host.characters.items():
+                if isinstance(source, IndexedCharacterSource):  # small index rows: no card is loaded in full
+                    try:
+                        rows = list(source.index())
+                    except Exception:  # a broken source must not hide the others
+                        continue
+                    plugin = host.characters.entry(source_name).plugin
+                    for row in rows:
+                        desc = " ".join(str(row.get("description", "")).split())[:160]
+                        out.append(ModelEntry(f"{CHARACTER_AGENT}/{row['slug']}", "character", desc, plugin))
+                    continue
                 try:
                     names = list(source.names())
                 except Exception:  # a broken source must not hide the others

@@ -2,7 +2,8 @@
 
 ``state.py`` (what a session checkpoints), ``graph.py`` (recall -> respond -> remember),
 ``prompts.py`` (card-spec prompt assembly), ``lore.py`` (lorebook scan), ``memory.py``
-(the character's Chroma collection), ``agent.py`` (the Agent the host hands out).
+(the character's Chroma collection, scoped per session owner), ``agent.py`` (the Agent the host
+hands out), ``source.py`` (the optional ``index()`` capability of a character source).
 """
 
 from __future__ import annotations

@@ -5,8 +5,14 @@ agent instance on the same data directory continues the session where it stopped
 
 Configuration (``[characters]`` in plait.toml, or ``PLAIT_CHARACTERS__KEY``):
 ``context_tokens`` (4096), ``reply_tokens`` (400), ``temperature`` (0.8), ``memory_k`` (3),
-``summary_every`` (8 messages; 0 = only on ``/remember``), ``user_name`` ("User").
+``summary_every`` (8 messages; 0 = only on ``/remember``), ``user_name`` ("User"),
+``shared_memory`` (false: each session owner recalls only its own conversation summaries).
 Agent options (``get_agent(..., greeting=1)``): ``greeting`` picks an alternate greeting.
+
+Per-turn option ``owner`` (``AgentRequest.options["owner"]``): who the session belongs to. The
+server sets it to the API key's owner; the command line leaves it unset (the local user). It
+selects whose summaries are recalled and written (see ``memory.py``) and is never checkpointed
+as given: the state keeps only its scope (``local`` or a hash).
 """
 
 from __future__ import annotations
@@ -16,8 +22,15 @@ from typing import Any, Callable, Iterator
 
 from plait.agents.base import AgentContext, AgentReply, AgentRequest
 from plait.agents.character import prompts
-from plait.agents.character.memory import CharacterMemory
+from plait.agents.character.memory import LOCAL_OWNER, CharacterMemory, owner_scope
 from plait.core.errors import InputError
+
+
+def _flag(value: Any) -> bool:
+    """A config boolean that may arrive as a string from the environment ("false" is False)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 class CharacterAgent:
@@ -41,7 +54,8 @@ class CharacterAgent:
         self.summary_every = conf("summary_every", 8)
         self.user_name = conf("user_name", "User", str)
         self.greeting_index = conf("greeting", 0)
-        self.memory = CharacterMemory(self.settings, character.slug)
+        self.shared_memory = conf("shared_memory", False, _flag)
+        self.memory = CharacterMemory(self.settings, character.slug, shared=self.shared_memory)
         self._profile_indexed = False
         self._graphs: dict[bool, Any] = {}
         self.commands: dict[str, Callable[[str | None, str], str]] = {
@@ -69,19 +83,19 @@ class CharacterAgent:
         text = text.strip()
         return re.sub(rf"^{re.escape(self.character.name)}\s*(\((speaking)\))?\s*:\s*", "", text)
 
-    def recall(self, query: str) -> list[dict[str, Any]]:
+    def recall(self, query: str, scope: str = LOCAL_OWNER) -> list[dict[str, Any]]:
         if not self._profile_indexed:
             self.memory.ensure_profile(self.character.profile)
             self._profile_indexed = True
-        return self.memory.recall(query, self.memory_k)
+        return self.memory.recall(query, self.memory_k, scope)
 
-    def write_summary(self, session: str, messages: list[dict[str, Any]], upto: int) -> str:
+    def write_summary(self, session: str, messages: list[dict[str, Any]], upto: int, scope: str = LOCAL_OWNER) -> str:
         msgs = prompts.summary_messages(messages, self.character.name, self.user_name)
         from plait.core.models.base import ChatOptions
 
         text = self.model.chat(msgs, ChatOptions(temperature=0.2, max_tokens=200)).text.strip()
         if text:
-            self.memory.add_summary(session, text, upto)
+            self.memory.add_summary(session, text, upto, scope)
         return text
 
     def graph(self, persistent: bool):
@@ -112,7 +126,9 @@ class CharacterAgent:
         msgs = [m for m in request.messages if m.get("role") in ("user", "assistant")]
         if action == "reply" and not any(m.get("role") == "user" for m in msgs):
             raise InputError("a character chat turn needs a user message")
-        data: dict[str, Any] = {"pending": msgs, "action": action, "options": dict(request.options)}
+        options = dict(request.options)
+        owner = options.pop("owner", None)  # who is asking; only its hashed scope goes into state
+        data: dict[str, Any] = {"pending": msgs, "action": action, "options": options, "memory_owner": owner_scope(owner)}
         if request.session is None:
             data.update(messages=[], alternatives=[], summarized_upto=0)
         return data
@@ -203,8 +219,10 @@ class CharacterAgent:
 
     def regenerate(self, session: str, options: dict[str, Any] | None = None) -> AgentReply:
         """Another reply to the last user message; the earlier ones stay in ``alternatives``."""
-        request = AgentRequest(messages=[], session=session, options=options or {})
-        values = self.graph(True).invoke({"pending": [], "action": "regenerate", "options": dict(request.options)}, self._config(session))
+        opts = dict(options or {})
+        scope = owner_scope(opts.pop("owner", None))
+        data = {"pending": [], "action": "regenerate", "options": opts, "memory_owner": scope}
+        values = self.graph(True).invoke(data, self._config(session))
         self._touch(session, None)
         return self._reply(values, session)
 
@@ -226,7 +244,8 @@ class CharacterAgent:
         upto = int(values.get("summarized_upto") or 0)
         if len(messages) <= upto or not any(m.get("role") == "user" for m in messages[upto:]):
             return ""
-        text = self.write_summary(session, messages[upto:], len(messages))
+        scope = str(values.get("memory_owner") or LOCAL_OWNER)  # the owner of the session's last turn
+        text = self.write_summary(session, messages[upto:], len(messages), scope)
         self.graph(True).update_state(self._config(session), {"summarized_upto": len(messages)}, as_node="remember")
         return text
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from plait.agents.character import prompts
 from plait.agents.character.lore import scan
+from plait.agents.character.memory import LOCAL_OWNER
 from plait.agents.character.state import CharacterState
 from plait.core.errors import InputError
 from plait.core.models.base import ChatOptions
@@ -56,7 +57,7 @@ def build_graph(agent: Any, checkpointer: Any = None):
         memory: list[dict[str, Any]] = []
         if options.get("memory", True) and agent.memory_k > 0:
             query = _last_user(chat)
-            memory = agent.recall(query)
+            memory = agent.recall(query, str(state.get("memory_owner") or LOCAL_OWNER))
         return {"lore": lore, "memory": memory}
 
     def respond(state: CharacterState) -> dict[str, Any]:
@@ -103,7 +104,7 @@ def build_graph(agent: Any, checkpointer: Any = None):
         upto = int(state.get("summarized_upto") or 0)
         if not session or agent.summary_every <= 0 or len(messages) - upto < agent.summary_every:
             return {}
-        agent.write_summary(session, messages[upto:], len(messages))
+        agent.write_summary(session, messages[upto:], len(messages), str(state.get("memory_owner") or LOCAL_OWNER))
         return {"summarized_upto": len(messages)}
 
     graph = StateGraph(CharacterState)

@@ -15,4 +15,5 @@ class CharacterState(TypedDict, total=False):
     memory: list[dict[str, Any]]  # what ``recall`` retrieved for the last reply
     lore: list[dict[str, Any]]  # lorebook entries activated for the last reply
     prompt_info: dict[str, Any]  # tokens used and what was pruned
+    memory_owner: str  # the memory scope of the last turn's owner ("local" or "key-<hash>"), never the key
     summarized_upto: int  # messages[:summarized_upto] are already summarised into memory

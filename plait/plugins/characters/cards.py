@@ -14,9 +14,10 @@ import struct
 import zipfile
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from plait.core.errors import InputError
+from plait.plugins.characters.limits import MAX_ZIP_MEMBERS, CardLimits, inflate, read_capped, too_large
 from plait.plugins.characters.model import V1_FIELDS, V2_FIELDS, V2_SPEC, V3_SPEC, Character
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -112,38 +113,51 @@ def _decode_json(raw: bytes | str, where: str) -> Any:
 
 
 # -- PNG chunks -----------------------------------------------------------------------------
-def png_chunks(blob: bytes, where: str) -> list[tuple[bytes, bytes]]:
-    """[(type, payload)] of a PNG file, checking the signature and lengths."""
+def iter_png_chunks(blob: bytes, where: str) -> Iterator[tuple[bytes, bytes]]:
+    """(type, payload) of each chunk of a PNG file, lazily, checking the signature and lengths."""
     if not blob.startswith(PNG_SIGNATURE):
         raise _fail(where, "not a PNG file (bad signature)")
-    chunks, pos = [], len(PNG_SIGNATURE)
+    pos = len(PNG_SIGNATURE)
     while pos + 8 <= len(blob):
         length, ctype = struct.unpack(">I4s", blob[pos:pos + 8])
         end = pos + 8 + length + 4
         if end > len(blob):
             raise _fail(where, f"PNG chunk {ctype!r} is truncated")
-        chunks.append((ctype, blob[pos + 8:pos + 8 + length]))
+        yield ctype, blob[pos + 8:pos + 8 + length]
         pos = end
         if ctype == b"IEND":
             break
-    return chunks
 
 
-def _text_chunk(ctype: bytes, payload: bytes) -> tuple[str, str] | None:
-    """(keyword, text) of a tEXt/zTXt/iTXt chunk, else None."""
+def png_chunks(blob: bytes, where: str) -> list[tuple[bytes, bytes]]:
+    """[(type, payload)] of a PNG file, checking the signature and lengths."""
+    return list(iter_png_chunks(blob, where))
+
+
+def _chunk_keyword(ctype: bytes, payload: bytes) -> str | None:
+    """The keyword of a tEXt/zTXt/iTXt chunk (read without decompressing anything), else None."""
+    if ctype not in (b"tEXt", b"zTXt", b"iTXt"):
+        return None
+    return payload.partition(b"\x00")[0].decode("latin-1").lower()
+
+
+def _text_chunk(ctype: bytes, payload: bytes, where: str, limits: CardLimits) -> tuple[str, str] | None:
+    """(keyword, text) of a tEXt/zTXt/iTXt chunk, else None; compressed text is inflated with a ceiling."""
+    what = f"the PNG's {ctype.decode('latin-1')} chunk"
     try:
+        key, _, rest = payload.partition(b"\x00")
+        keyword = key.decode("latin-1")
         if ctype == b"tEXt":
-            key, _, text = payload.partition(b"\x00")
-            return key.decode("latin-1"), text.decode("latin-1")
+            return keyword, rest.decode("latin-1")
         if ctype == b"zTXt":
-            key, _, rest = payload.partition(b"\x00")
-            return key.decode("latin-1"), zlib.decompress(rest[1:]).decode("latin-1")
+            return keyword, inflate(rest[1:], limits.text_bytes, where, f"{what} {keyword!r}").decode("latin-1")
         if ctype == b"iTXt":
-            key, _, rest = payload.partition(b"\x00")
             compressed, rest = rest[0], rest[2:]
             _lang, _, rest = rest.partition(b"\x00")
             _tkey, _, text = rest.partition(b"\x00")
-            return key.decode("latin-1"), (zlib.decompress(text) if compressed else text).decode("utf-8")
+            if compressed:
+                text = inflate(text, limits.text_bytes, where, f"{what} {keyword!r}")
+            return keyword, text.decode("utf-8")
     except (zlib.error, UnicodeDecodeError, IndexError):
         return None
     return None
@@ -156,21 +170,28 @@ def _chunk(ctype: bytes, payload: bytes) -> bytes:
 def strip_card_chunks(blob: bytes, where: str = "PNG") -> bytes:
     """The PNG without its ``chara``/``ccv3`` text chunks (the plain avatar)."""
     out = [PNG_SIGNATURE]
-    for ctype, payload in png_chunks(blob, where):
-        text = _text_chunk(ctype, payload)
-        if text and text[0].lower() in CARD_CHUNK_KEYS:
-            continue
+    for ctype, payload in iter_png_chunks(blob, where):
+        if _chunk_keyword(ctype, payload) in CARD_CHUNK_KEYS:
+            continue  # dropped by keyword: nothing is decompressed to strip a chunk
         out.append(_chunk(ctype, payload))
     return b"".join(out)
 
 
-def read_png(blob: bytes, where: str) -> Character:
-    """A Character from a PNG card: ``ccv3`` wins over ``chara``."""
+def read_png(blob: bytes, where: str, limits: CardLimits | None = None) -> Character:
+    """A Character from a PNG card: ``ccv3`` wins over ``chara``.
+
+    Only the card chunks are decompressed (each at most ``limits.text_bytes``); other text
+    chunks are never inflated.
+    """
+    limits = limits or CardLimits()
     texts: dict[str, str] = {}
-    for ctype, payload in png_chunks(blob, where):
-        text = _text_chunk(ctype, payload)
-        if text and text[0].lower() in CARD_CHUNK_KEYS:
-            texts.setdefault(text[0].lower(), text[1])
+    for ctype, payload in iter_png_chunks(blob, where):
+        keyword = _chunk_keyword(ctype, payload)
+        if keyword not in CARD_CHUNK_KEYS or keyword in texts:
+            continue
+        text = _text_chunk(ctype, payload, where, limits)
+        if text:
+            texts[keyword] = text[1]
     key = next((k for k in CARD_CHUNK_KEYS if k in texts), None)
     if key is None:
         raise _fail(where, "PNG has no 'ccv3' or 'chara' text chunk, so it carries no character card")
@@ -241,18 +262,54 @@ def main_icon_index(assets: list[Any]) -> int | None:
     return (named or icons or [None])[0]
 
 
-def read_charx(blob: bytes, where: str) -> Character:
-    """A CHARX zip: ``card.json`` (V3) plus assets; the main ``icon`` asset becomes the avatar.
+class _CharxReader:
+    """Reads members of a CHARX zip under the size limits: declared size first, then actual bytes."""
 
-    Every other ``embeded://`` file the card references is kept in ``Character.files``.
-    """
+    def __init__(self, zf: zipfile.ZipFile, where: str, limits: CardLimits):
+        self.zf, self.where, self.limits = zf, where, limits
+        self.total = 0
+
+    def read(self, name: str, limit: int, field: str) -> bytes:
+        info = self.zf.getinfo(name)  # KeyError when absent
+        what = f"CHARX member {name!r}"
+        if info.file_size > limit:  # refused before a single byte is inflated
+            raise too_large(self.where, f"{what} (declared {info.file_size} bytes)", limit, field)
+        left = self.limits.total_bytes - self.total
+        if info.file_size > left:
+            raise too_large(self.where, "the CHARX's files together", self.limits.total_bytes, "total_bytes")
+        with self.zf.open(info) as stream:  # the header may lie: count what really comes out
+            if limit <= left:
+                blob = read_capped(stream, limit, self.where, what, field)
+            else:
+                blob = read_capped(stream, left, self.where, "the CHARX's files together", "total_bytes")
+        self.total += len(blob)
+        return blob
+
+
+def _open_charx(blob: bytes, where: str, limits: CardLimits) -> tuple[_CharxReader, Any]:
+    """The reader and the parsed card.json of a CHARX archive."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(blob))
-        card = _decode_json(zf.read("card.json"), f"{where} (card.json)")
+        if len(zf.infolist()) > MAX_ZIP_MEMBERS:
+            raise _fail(where, f"CHARX archive has {len(zf.infolist())} files (at most {MAX_ZIP_MEMBERS} are read)")
+        reader = _CharxReader(zf, where, limits)
+        card = _decode_json(reader.read("card.json", limits.text_bytes, "text_bytes"), f"{where} (card.json)")
     except KeyError:
         raise _fail(where, "CHARX archive has no card.json") from None
-    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError):  # RuntimeError: encrypted member
+    except (zipfile.BadZipFile, zlib.error, OSError, RuntimeError, EOFError, NotImplementedError):
+        # RuntimeError: encrypted member; BadZipFile also covers a CRC mismatch from a lying header
         raise _fail(where, "not a valid CHARX (zip) archive") from None
+    return reader, card
+
+
+def read_charx(blob: bytes, where: str, limits: CardLimits | None = None) -> Character:
+    """A CHARX zip: ``card.json`` (V3) plus assets; the main ``icon`` asset becomes the avatar.
+
+    Every other ``embeded://`` file the card references is kept in ``Character.files``. Each
+    member is read under ``limits`` (CardTooLarge names the member and the limit).
+    """
+    limits = limits or CardLimits()
+    reader, card = _open_charx(blob, where, limits)
     assets = (card.get("data") or {}).get("assets") if isinstance(card, dict) else None
     assets = assets if isinstance(assets, list) else []
     files: dict[str, bytes] = {}
@@ -260,9 +317,9 @@ def read_charx(blob: bytes, where: str) -> Character:
         path = _embedded_path(asset)
         if path and path not in files:
             try:
-                files[path] = zf.read(path)
-            except (KeyError, zipfile.BadZipFile, zlib.error, RuntimeError):
-                continue  # a missing asset file is not fatal: the card itself is whole
+                files[path] = reader.read(path, limits.asset_bytes, "asset_bytes")
+            except (KeyError, zipfile.BadZipFile, zlib.error, RuntimeError, EOFError, NotImplementedError):
+                continue  # a missing or broken asset file is not fatal: the card itself is whole
     avatar = None
     icon = main_icon_index(assets)
     icon_path = _embedded_path(assets[icon]) if icon is not None else None
@@ -307,20 +364,27 @@ def write_charx(character: Character, avatar: bytes | None = None) -> bytes:
 
 
 # -- entry point -----------------------------------------------------------------------------
-def read_card_file(path: Path) -> Character:
-    """Parse a card file by content: PNG, CHARX zip, JSON, or plait TOML."""
+def read_card_file(path: Path, limits: CardLimits | None = None) -> Character:
+    """Parse a card file by content: PNG, CHARX zip, JSON, or plait TOML, under ``limits``."""
+    limits = limits or CardLimits()
     if not path.is_file():
         raise InputError(f"no such card file: {path}")
-    blob = path.read_bytes()
     where = str(path)
+    size = path.stat().st_size
+    if size > limits.file_bytes:
+        raise too_large(where, f"the file ({size} bytes)", limits.file_bytes, "file_bytes")
+    with path.open("rb") as fh:  # the file may grow after stat(): read at most the limit + 1
+        blob = read_capped(fh, limits.file_bytes, where, "the file", "file_bytes")
     if blob.startswith(PNG_SIGNATURE):
-        return read_png(blob, where)
+        return read_png(blob, where, limits)
     if blob.startswith(b"PK"):
-        return read_charx(blob, where)
+        return read_charx(blob, where, limits)
+    if path.suffix.lower() in (".png", ".charx"):
+        raise _fail(where, f"the file is not a {path.suffix[1:].upper()} (its contents do not match)")
+    if len(blob) > limits.text_bytes:  # a JSON or TOML card is all text: the card limit applies
+        raise too_large(where, f"the card ({len(blob)} bytes)", limits.text_bytes, "text_bytes")
     if path.suffix.lower() in (".toml",):
         from plait.plugins.characters.tomlfile import character_from_toml
 
         return character_from_toml(blob, where)
-    if path.suffix.lower() in (".png", ".charx"):
-        raise _fail(where, f"the file is not a {path.suffix[1:].upper()} (its contents do not match)")
     return character_from_card(_decode_json(blob, where), where)

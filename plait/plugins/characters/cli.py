@@ -17,18 +17,20 @@ def _source(settings):
 
 
 def cmd_list(json_out: JsonOption = False) -> None:
-    """List the characters you can chat with (imported ones and the shipped examples)."""
-    settings = settings_for()
-    source = _source(settings)
-    rows = [source.load(n).summary() for n in source.names()]
+    """List the characters you can chat with (imported ones and the shipped examples).
+
+    Read from the character index (no card is loaded in full); a missing or stale index is repaired.
+    """
+    rows = _source(settings_for()).index()
     if json_out:
         print_json({"characters": rows})
         return
     from rich.table import Table
 
-    table = Table("name", "slug", "origin", "greetings", "lore", "era")
+    table = Table("name", "slug", "origin", "greetings", "lore", "era", "description")
     for r in rows:
-        table.add_row(r["name"], r["slug"], r["origin"], str(len(r["greetings"])), str(r["lorebook_entries"]), r["era"])
+        desc = r["description"] if len(r["description"]) <= 60 else r["description"][:59] + "…"
+        table.add_row(r["name"], r["slug"], r["origin"], str(r["greetings"]), str(r["lorebook_entries"]), r["era"], desc)
     console.print(table)
     console.print("chat: plait chat --character SLUG", style="dim")
 
@@ -56,15 +58,17 @@ def cmd_show(
 
 def cmd_import(
     file: Annotated[Path, typer.Argument(help="card file: V1/V2/V3 JSON, PNG (ccv3/chara chunk), CHARX zip, or plait TOML")],
+    replace: Annotated[bool, typer.Option("--replace", help="replace the character already imported under the same slug (and keep its memory)")] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Import a character card (replaces a character of the same name, atomically)."""
+    """Import a character card, atomically. A character with the same slug is replaced only with --replace."""
     from plait.plugins.characters.cards import read_card_file
+    from plait.plugins.characters.limits import CardLimits
     from plait.plugins.characters.store import CharacterStore
 
     settings = settings_for()
-    character = read_card_file(file)
-    slug, replaced = CharacterStore(settings).save(character)
+    character = read_card_file(file, CardLimits.from_table(settings.table("characters")))
+    slug, replaced = CharacterStore(settings).save(character, replace=replace, source=str(file.resolve()))
     if json_out:
         print_json({"imported": slug, "name": character.name, "spec": character.spec, "replaced": replaced, "source": str(file)})
         return
@@ -102,12 +106,11 @@ def cmd_export(
 def cmd_remove(name: Annotated[str, typer.Argument(help="character name or slug")]) -> None:
     """Remove an imported character (its memory collection stays in the store)."""
     from plait.core.errors import InputError
-    from plait.plugins.characters.model import slugify
     from plait.plugins.characters.store import CharacterStore, example_files
 
     settings = settings_for()
     store = CharacterStore(settings)
-    slug = slugify(name)
+    slug = _source(settings).resolve(name)
     if slug not in store.names() and slug in example_files():
         raise InputError(f"{name!r} is a shipped example and cannot be removed; only imported characters can")
     store.remove(slug)

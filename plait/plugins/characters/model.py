@@ -9,7 +9,9 @@ cutoff, long profile) live in ``data.extensions.plait``, where other tools leave
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,12 +38,40 @@ V2_FIELDS: dict[str, Any] = {
 V1_FIELDS = ("name", "description", "personality", "scenario", "first_mes", "mes_example")
 
 
+SLUG_MAX = 52  # "character-" + slug stays a short Chroma collection name
+
+
+def normalize_name(name: str) -> str:
+    """The name as compared for identity: NFKC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _transliterate(text: str) -> str:
+    """ASCII for ``text``: anyascii (Cyrillic, CJK, emoji...) when installed, else accents stripped."""
+    try:
+        from anyascii import anyascii
+
+        return anyascii(text)
+    except ImportError:  # pragma: no cover - anyascii is a dependency; this keeps slugs working without it
+        return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def slugify(name: str) -> str:
-    """A file- and URL-safe name: lowercase words joined by '-' (Chroma-safe too)."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    if len(slug) < 3:  # Chroma collection names need 3+ characters
-        slug = (slug + "-char")[:max(3, len(slug) + 5)].strip("-") or "char"
-    return slug[:60].strip("-")
+    """A unique, stable, file-, URL- and Chroma-safe name for a character name.
+
+    A plain ASCII name of 3..52 slug characters is its words joined by '-' ("Ada Lovelace" ->
+    "ada-lovelace"). Any other name is transliterated and gets a short hash of the normalised
+    name, so names that differ only in letters ASCII cannot show stay apart ("Пётр" ->
+    "petr-<hash>", "李白" -> "libai-<hash>", a 200-character name -> its first words + hash).
+    Case and spacing variants of one name give the same slug.
+    """
+    norm = normalize_name(name)
+    base = re.sub(r"[^a-z0-9]+", "-", _transliterate(norm).lower()).strip("-")
+    if norm.isascii() and 3 <= len(base) <= SLUG_MAX:
+        return base
+    digest = hashlib.sha256(norm.encode("utf-8")).hexdigest()[:8]
+    base = base[:SLUG_MAX - len(digest) - 1].strip("-")
+    return f"{base or 'char'}-{digest}"
 
 
 @dataclass
@@ -56,6 +86,7 @@ class Character:
     origin: str = "imported"  # "imported" or "example"
     # other files a CHARX carried (``embeded://`` paths -> bytes), kept so a re-export still has them
     files: dict[str, bytes] = field(default_factory=dict)
+    stored_slug: str = ""  # the folder an imported character lives in; "" = derived from the name
 
     # -- the contract fields -----------------------------------------------------------------
     @property
@@ -64,7 +95,7 @@ class Character:
 
     @property
     def slug(self) -> str:
-        return slugify(self.name)
+        return self.stored_slug or slugify(self.name)
 
     @property
     def description(self) -> str:

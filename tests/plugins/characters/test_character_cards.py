@@ -254,7 +254,7 @@ def test_cli_malformed_import_stores_nothing(tmp_path, settings):
     assert res.exit_code != 0
     assert isinstance(res.exception, InputError) and "data.tags" in str(res.exception)
     assert (settings.home / "characters" / "mira" / "card.json").read_bytes() == before
-    assert sorted(p.name for p in (settings.home / "characters").iterdir()) == ["mira"]
+    assert sorted(p.name for p in (settings.home / "characters").iterdir()) == ["index.json", "mira"]
 
 
 def test_examples_load_with_profile_greetings_and_lorebook(settings):
