@@ -7,7 +7,7 @@ registered as ``"character"`` also answers ``"character/<arg>"``: ``context.arg`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
 from plait.core.config import Settings, load_settings
 from plait.core.errors import NotFound
@@ -21,6 +21,21 @@ class AgentContext:
     arg: str | None = None  # "<arg>" of "agent/<arg>"
     options: dict[str, Any] = field(default_factory=dict)
     _model: ChatModel | None = None
+    host: Any = None  # the plugin host whose registries this agent may use; None = the process's host
+
+    @property
+    def registries(self) -> Any:
+        if self.host is None:
+            from plait.core.host import get_host
+
+            self.host = get_host()
+        return self.host
+
+    @property
+    def tools(self) -> dict[str, Any]:
+        """Every registered tool by name (``plait.Tool``): what an agent may offer its model."""
+        reg = self.registries.tools
+        return {name: reg.get(name) for name in reg.names()}
 
     @property
     def model(self) -> ChatModel:
@@ -56,6 +71,65 @@ class Agent(Protocol):
 
     def stream(self, request: AgentRequest) -> Iterator[str | AgentReply]:
         """Text deltas, then exactly one final ``AgentReply``."""
+        ...
+
+
+# -- optional capabilities: surfaces check these with isinstance, never with hasattr ----------------
+@runtime_checkable
+class SupportsHistory(Protocol):
+    """An agent whose sessions can be read back: ``history(session)`` -> user/assistant messages."""
+
+    def history(self, session: str) -> list[dict[str, Any]]:
+        ...
+
+
+@runtime_checkable
+class SupportsGreeting(Protocol):
+    """An agent that opens a new session itself (a character's first message)."""
+
+    def greeting(self, session: str | None = None) -> str | None:
+        ...
+
+
+@runtime_checkable
+class SupportsCommands(Protocol):
+    """An agent with slash commands: ``commands["/name"](session, args) -> text``."""
+
+    commands: dict[str, Callable[[str | None, str], str]]
+
+
+@runtime_checkable
+class SupportsRegenerate(Protocol):
+    """An agent that can replace its last reply and keep the earlier ones as alternatives."""
+
+    def regenerate(self, session: str, options: dict[str, Any] | None = None) -> "AgentReply":
+        ...
+
+    def choose_alternative(self, session: str, index: int) -> str:
+        ...
+
+
+@runtime_checkable
+class SupportsEndSession(Protocol):
+    """An agent with work to do when a chat ends (e.g. writing long-term memory)."""
+
+    def end_session(self, session: str) -> str:
+        ...
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One concrete name an agent answers to, e.g. ``character/ada-lovelace``."""
+
+    name: str
+    description: str = ""
+
+
+@runtime_checkable
+class SupportsVariants(Protocol):
+    """An agent *factory* that answers ``prefix/<arg>`` names and can list them (``character/<slug>``)."""
+
+    def variants(self, settings: Settings) -> list[Variant]:
         ...
 
 
