@@ -1,8 +1,9 @@
 """The math plugin: InternLM-Math's capabilities as a built-in plugin.
 
 - tools: ``lean_check`` (Lean 4 proofs through the Lean REPL) and ``math_python`` (Python in the sandbox)
-- agent: ``math`` (a LangGraph code-interpreter graph, ``plait/agents/math``)
-- model backend: ``internlm2/NAME`` (a raw completion endpoint serving an InternLM2 model)
+- agent: ``math`` (a LangGraph code-interpreter graph, ``graph.py``/``state.py``/``prompts.py``), which
+  runs its code through the registered ``math_python`` tool
+- model backend: ``internlm2/NAME`` (a raw completion endpoint serving an InternLM2 model, ``internlm2.py``)
 - commands: ``plait math check|solve|prompts``, ``plait lean check``, ``plait eval math``
 
 Heavy imports (sympy, math-verify, langgraph) happen inside functions: importing this package is cheap.
@@ -26,27 +27,18 @@ def lean_check(code: str, statement: str | None = None, header: str | None = Non
     return check_proof(code, statement=statement, header=header).to_json()
 
 
-def math_python(code: str) -> dict:
-    """Run Python code (sympy available) in the sandbox and return its output and status.
-
-    Args:
-        code: Python source; print what you want to see
-    """
-    from plait.plugins.math.interpreter import run_cells
-
-    return run_cells([code]).to_json()
-
-
 @hookimpl
 def register_tools(register):
     register(lean_check, name="lean_check")
+    from plait.plugins.math.interpreter import math_python
+
     register(math_python, name="math_python")
 
 
 @hookimpl
 def register_agents(register):
     def factory(ctx):
-        from plait.agents.math.graph import MathAgent
+        from plait.plugins.math.graph import MathAgent
 
         return MathAgent(ctx)
 
@@ -56,7 +48,7 @@ def register_agents(register):
 @hookimpl
 def register_models(register):
     def factory(name, settings):
-        from plait.core.models.internlm2 import InternLM2CompletionModel
+        from plait.plugins.math.internlm2 import InternLM2CompletionModel
 
         return InternLM2CompletionModel.from_settings(name, settings)
 

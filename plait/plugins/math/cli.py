@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for, subgroup
+from plait.cli.common import JsonOption, ModelOption, console, err_console, print_json, settings_for, subgroup
 
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="hard limit in seconds per comparison")]
 StyleOption = Annotated[str, typer.Option("--style", help="answer extraction: auto, math (last \\boxed{}) or gsm8k (last number)")]
@@ -110,8 +110,25 @@ def lean_check(
     raise typer.Exit(0 if res.status == "valid" else 1)
 
 
+def _data_file(data: Path | None, legacy: Path | None) -> Path:
+    """``--data FILE``; the old positional spelling still works for one release, with a notice."""
+    from plait.core.errors import InputError
+
+    if legacy is not None:
+        if data is not None:
+            raise InputError(f"give the data file once: --data {data} or the deprecated positional {legacy}, not both")
+        err_console.print(f"plait eval math: the positional data file is deprecated; use --data {legacy}",
+                          highlight=False, markup=False)
+        return legacy
+    if data is None:
+        raise InputError("no data file: pass --data FILE (JSONL, one {\"question\", \"answer\"} per line)")
+    return data
+
+
 def eval_math(
-    data: Annotated[Path, typer.Argument(help="JSONL file, one {\"question\", \"answer\"} per line")],
+    data: Annotated[Optional[Path], typer.Option("--data", help="JSONL file, one {\"question\", \"answer\"} per line")] = None,
+    legacy_data: Annotated[Optional[Path], typer.Argument(help="deprecated: use --data", show_default=False,
+                                                          metavar="[DATA]", hidden=True)] = None,
     model: ModelOption = None,
     json_out: JsonOption = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="write per-item records here (JSONL)")] = None,
@@ -122,6 +139,7 @@ def eval_math(
     """Solve every question with the math agent and report accuracy (per-item records as JSONL)."""
     from plait.plugins.math.evaluate import evaluate_file
 
+    data = _data_file(data, legacy_data)
     settings = settings_for(model)
     summary = evaluate_file(data, settings=settings, model=model, out=out, limit=limit,
                             max_turns=max_turns, timeout=timeout, progress=not json_out)

@@ -2,36 +2,26 @@
 
 Input: JSONL, one ``{"question": ..., "answer": ...}`` per line (the answer may be a number,
 LaTeX, or a GSM8K rationale ending in ``#### N``). Output: one record per item (JSONL, written
-to a temporary file and moved into place at the end, so a crash never leaves half a file) and a
+atomically with ``plait.core.io.write_jsonl``, so a crash never leaves half a file) and a
 summary with the accuracy and the sandbox backends that ran the code.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 from plait.core.errors import InputError, ModelUnavailable, PlaitError
+from plait.core.io import iter_jsonl, write_jsonl
 
 SAMPLE_DATA = Path(__file__).parent / "data" / "gsm8k_mini.jsonl"
 
 
 def load_items(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise InputError(f"no such data file: {path}; give a JSONL file with one {{\"question\", \"answer\"}} per line")
-    items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{n} is not valid JSON ({exc}); fix or remove the line") from None
-        if not isinstance(row, dict) or "question" not in row or "answer" not in row:
-            raise InputError(f"{path}:{n} needs the keys \"question\" and \"answer\"; got {str(row)[:120]}")
-        items.append({"question": str(row["question"]), "answer": str(row["answer"]), "line": n})
+    """The questions of a JSONL data file (errors name the file and line, from the shared I/O kit)."""
+    items: list[dict[str, Any]] = []
+    for row in iter_jsonl(path, what="data", required=("question", "answer")):
+        items.append({"question": str(row["question"]), "answer": str(row["answer"])})
         if limit is not None and len(items) >= limit:
             break
     if not items:
@@ -91,17 +81,8 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
         "out": str(out) if out else None, "records": records,
     }
     if out:
-        _write_jsonl(out, records)
+        write_jsonl(out, records)
     return summary
-
-
-def _write_jsonl(path: Path, records: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec, ensure_ascii=False, default=str) + "\n")
-    os.replace(tmp, path)
 
 
 def evaluate_file(data: Path, *, settings: Any, model: str | None = None, out: Path | None = None,

@@ -8,8 +8,12 @@ Code-interpreter calls are ``<|action_start|><|interpreter|>`` followed by a fen
 Here OpenAI-style messages are rendered into that text (``render``), conversations and model
 output are parsed back (``parse_conversation``, ``parse_output``, ``StreamParser`` for deltas),
 and ``InternLM2CompletionModel`` is a ChatModel over a raw ``/v1/completions`` endpoint serving
-an InternLM2 model. A tool named ``python`` (``INTERPRETER_TOOL``) maps to ``<|interpreter|>``;
-its calls come back as tool calls named ``python`` with ``{"code": ...}``.
+an InternLM2 model. A tool named ``python`` or ``math_python`` (``INTERPRETER_TOOLS``) maps to
+``<|interpreter|>``; its calls come back as tool calls named ``python`` with ``{"code": ...}``, or,
+from ``InternLM2CompletionModel``, named after the interpreter tool the request offered.
+
+Moved here from ``plait.core.models.internlm2`` (a deprecated shim there re-exports it): the format
+belongs to the math capability, not to the generic model layer.
 """
 
 from __future__ import annotations
@@ -21,11 +25,19 @@ from typing import Any, Iterator
 
 from plait.core.models.base import ChatOptions, ChatResult, Choice, Message, ToolCall
 
+__all__ = [
+    "ACTION_END", "ACTION_START", "IM_END", "IM_START", "INTERPRETER", "INTERPRETER_PROMPT", "INTERPRETER_TOOL",
+    "INTERPRETER_TOOLS", "InternLM2CompletionModel", "PLUGIN", "ParsedOutput", "SPECIAL", "StreamEvent",
+    "StreamParser", "collect", "parse_conversation", "parse_output", "render", "render_action",
+]
+
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 ACTION_START, ACTION_END = "<|action_start|>", "<|action_end|>"
 PLUGIN, INTERPRETER = "<|plugin|>", "<|interpreter|>"
 SPECIAL = (IM_START, IM_END, ACTION_START, ACTION_END, PLUGIN, INTERPRETER)
 INTERPRETER_TOOL = "python"
+# Tools rendered as the code interpreter: the generic name and the math plugin's registered tool.
+INTERPRETER_TOOLS = (INTERPRETER_TOOL, "math_python")
 _NAME_TOKENS = {"plugin": PLUGIN, "interpreter": INTERPRETER}
 
 INTERPRETER_PROMPT = (
@@ -57,7 +69,7 @@ def _content(msg: Message) -> str:
 def render_action(name: str, arguments: str | dict) -> str:
     """One ``<|action_start|>...<|action_end|>`` block for a tool call."""
     args = json.loads(arguments or "{}") if isinstance(arguments, str) else arguments
-    if name == INTERPRETER_TOOL:
+    if name in INTERPRETER_TOOLS:
         return f"{ACTION_START}{INTERPRETER}\n```python\n{args.get('code', '')}\n```{ACTION_END}"
     return f"{ACTION_START}{PLUGIN}\n{json.dumps({'name': name, 'parameters': args}, ensure_ascii=False)}{ACTION_END}"
 
@@ -76,11 +88,11 @@ def render(
     """The InternLM2 prompt text for OpenAI-style ``messages``.
 
     ``tools`` (OpenAI schemas) become the ``system name=<|plugin|>`` prompt, except a tool named
-    ``python`` which turns on the interpreter prompt; ``interpreter=True`` (or a custom prompt
+    ``python`` or ``math_python`` which turns on the interpreter prompt; ``interpreter=True`` (or a custom prompt
     string) adds it explicitly. Both go after the leading system messages, as in InternLM's docs.
     """
-    plugin_fns = [f for f in _functions(tools or []) if f.get("name") != INTERPRETER_TOOL]
-    if any(f.get("name") == INTERPRETER_TOOL for f in _functions(tools or [])) and not interpreter:
+    plugin_fns = [f for f in _functions(tools or []) if f.get("name") not in INTERPRETER_TOOLS]
+    if any(f.get("name") in INTERPRETER_TOOLS for f in _functions(tools or [])) and not interpreter:
         interpreter = True
     extra: list[str] = []
     if interpreter:
@@ -99,14 +111,14 @@ def render(
             body = _content(msg)
             for call in msg.get("tool_calls") or []:
                 fn = call.get("function", call)
-                kinds[call.get("id", "")] = "interpreter" if fn["name"] == INTERPRETER_TOOL else "plugin"
+                kinds[call.get("id", "")] = "interpreter" if fn["name"] in INTERPRETER_TOOLS else "plugin"
                 body += render_action(fn["name"], fn.get("arguments") or "{}")
             body += msg.get("trailing", "")
             out.append(_header("assistant", msg.get("name")) + body + IM_END + "\n")
         elif role in ("tool", "function", "environment"):
             kind = msg.get("name") if role == "environment" else kinds.get(msg.get("tool_call_id", ""))
             if kind is None:
-                kind = "interpreter" if msg.get("name") == INTERPRETER_TOOL else "plugin"
+                kind = "interpreter" if msg.get("name") in INTERPRETER_TOOLS else "plugin"
             out.append(_header("environment", kind) + _content(msg) + IM_END + "\n")
         elif role in ("system", "user"):
             out.append(_header(role, msg.get("name")) + _content(msg) + IM_END + "\n")
@@ -315,6 +327,22 @@ def parse_conversation(text: str) -> list[Message]:
 
 
 # -- a ChatModel over a raw completion endpoint ------------------------------------------------------
+def _interpreter_name(tools: list[dict] | None) -> str:
+    """The name the request gave its interpreter tool, so a call comes back under the name offered."""
+    offered = [f.get("name") for f in _functions(tools or []) if f.get("name") in INTERPRETER_TOOLS]
+    return str(offered[0]) if offered else INTERPRETER_TOOL
+
+
+def _named(call: ToolCall, name: str) -> ToolCall:
+    return ToolCall(call.id, name, call.arguments) if call.name == INTERPRETER_TOOL and name != call.name else call
+
+
+def _named_event(ev: StreamEvent, name: str) -> StreamEvent:
+    if ev.type == "code" and ev.tool_call is not None:
+        ev.tool_call = _named(ev.tool_call, name)
+    return ev
+
+
 class InternLM2CompletionModel:
     """``internlm2/NAME``: render messages to InternLM2 text, call ``/v1/completions``, parse the reply.
 
@@ -379,10 +407,12 @@ class InternLM2CompletionModel:
         options = options or ChatOptions()
         resp = self._call(self._client().completions.create, **self._request(messages, options))
         choices = []
+        name = _interpreter_name(options.tools)
         for c in resp.choices:
             parsed = parse_output(c.text or "")
-            finish = "tool_calls" if parsed.tool_calls else (c.finish_reason or "stop")
-            choices.append(Choice(parsed.text, parsed.tool_calls, finish))
+            calls = [_named(call, name) for call in parsed.tool_calls]
+            finish = "tool_calls" if calls else (c.finish_reason or "stop")
+            choices.append(Choice(parsed.text, calls, finish))
         usage = resp.usage.model_dump() if getattr(resp, "usage", None) else {}
         return ChatResult(choices, model=self.name, usage=usage)
 
@@ -390,10 +420,11 @@ class InternLM2CompletionModel:
         """Events (text deltas, then tool calls / code as each action closes) while the server streams."""
         options = options or ChatOptions()
         parser = StreamParser()
+        name = _interpreter_name(options.tools)
         for chunk in self._call(self._client().completions.create, stream=True, **self._request(messages, options)):
             if chunk.choices:
-                yield from parser.feed(chunk.choices[0].text or "")
-        yield from parser.close()
+                yield from (_named_event(ev, name) for ev in parser.feed(chunk.choices[0].text or ""))
+        yield from (_named_event(ev, name) for ev in parser.close())
 
     def stream(self, messages: list[Message], options: ChatOptions | None = None) -> Iterator[str]:
         for ev in self.stream_events(messages, options):

@@ -83,6 +83,10 @@ class Execution:
         return {"code": self.code, "status": self.status, "stdout": self.stdout, "stderr": self.stderr,
                 "backend": self.backend, "wall_s": round(self.wall_s, 3)}
 
+    def tool_result(self) -> dict:
+        """What the ``math_python`` tool returns: the run, plus the observation the model should see."""
+        return {**self.to_json(), "observation": self.observation()}
+
 
 def math_config() -> dict:
     try:
@@ -126,3 +130,16 @@ def run_cells(cells: list[str], *, timeout_s: float | None = None, memory_mb: in
         return Execution(cells[-1], "sandbox_error", stderr=str(exc), backend=name or "")
     return Execution(cells[-1], res.status, res.stdout, res.stderr if res.status != "sandbox_error" else (res.detail or res.stderr),
                      res.backend, res.wall_s)
+
+
+def math_python(code: str, setup: list[str] | None = None) -> dict:
+    """Run Python code (sympy available) in the sandbox and return its output and status.
+
+    The interpreter is a notebook: pass the earlier cells that ran without error as ``setup``
+    and their variables are defined again (silently) before ``code`` runs.
+
+    Args:
+        code: Python source; print what you want to see (a trailing expression is echoed)
+        setup: earlier cells to replay first, in order, with their output hidden
+    """
+    return run_cells([*(setup or []), code]).tool_result()

@@ -1,4 +1,5 @@
-"""InternLM-Math's task templates as named prompts (the query formats its SFT data used).
+"""The math capability's prompts: the math agent's (code-interpreter style, as InternLM-Math and
+ToRA use it) and InternLM-Math's task templates as named prompts (the query formats its SFT data used).
 
 ``get_prompt("outcome_verification").render(question=..., answer=...)``; ``plait math prompts``
 lists them. The wording follows the model's training format (typos included: the model was
@@ -74,3 +75,31 @@ def get_prompt(name: str) -> Prompt:
         return PROMPTS[name]
     except KeyError:
         raise NotFound(f"no math prompt named {name!r} (known: {', '.join(PROMPTS)}); see `plait math prompts`") from None
+
+
+# -- the math agent ------------------------------------------------------------------------------
+TOOL_NAME = "math_python"  # the registered tool the agent runs code through
+
+SYSTEM = (
+    "You are a careful mathematician. Solve the problem step by step. When a computation is involved, "
+    f"write Python and run it with the `{TOOL_NAME}` tool (sympy is available; print what you need to see); "
+    "you will get the output back. When you are done, give the final answer in \\boxed{}."
+)
+
+# Names under which models call a code interpreter; every one runs through the math_python tool.
+INTERPRETER_NAMES = ("python", TOOL_NAME, "IPythonInterpreter", "python_interpreter", "run_python")
+
+# ToRA-style: code in a fenced block, the output returned in an ```output block.
+OUTPUT_BLOCK = "```output\n{output}\n```"
+
+OUT_OF_TURNS = "(the agent stopped after {turns} turns without a final \\boxed{{}} answer)"
+
+TOOL_DISABLED = (
+    "the math agent needs the tool {tool!r}, which is not registered (known tools: {known}); it is registered "
+    "by the built-in plugin 'plait.math': enable it by removing it from --disable, or add it to "
+    "PLAIT_LOAD_PLUGINS if you limit which plugins load"
+)
+
+
+def initial_messages(problem: str, history: list[dict] | None = None) -> list[dict]:
+    return [{"role": "system", "content": SYSTEM}, *(history or []), {"role": "user", "content": problem}]

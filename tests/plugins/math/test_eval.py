@@ -52,7 +52,7 @@ def test_sample_set_is_well_formed():
 
 def test_eval_api_gives_expected_accuracy_and_records_backend(plait_settings, sandbox_backend, tmp_path):
     from plait.agents.base import AgentContext
-    from plait.agents.math.graph import MathAgent
+    from plait.plugins.math.graph import MathAgent
 
     agent = MathAgent(AgentContext(plait_settings, _model=ScriptedChatModel(default=solver)))
     out = tmp_path / "records.jsonl"
@@ -76,22 +76,36 @@ def test_cli_eval_math(plait_host, plait_cli, sandbox_backend, tmp_path):
     data = tmp_path / "small.jsonl"
     data.write_text("\n".join(SAMPLE_DATA.read_text().splitlines()[:4]) + "\n")
     out = tmp_path / "out" / "items.jsonl"
-    res = plait_cli("eval", "math", str(data), "--json", "--out", str(out))
+    res = plait_cli("eval", "math", "--data", str(data), "--json", "--out", str(out))
     assert res.exit_code == 0, res.output
     summary = res.json()
     assert (summary["total"], summary["correct"], summary["accuracy"]) == (4, 4, 1.0)
     assert summary["backends"] == [sandbox_backend] and summary["out"] == str(out)
     assert [json.loads(x)["backend"] for x in out.read_text().splitlines()] == [sandbox_backend] * 4
-    human = plait_cli("eval", "math", str(data), "--limit", "2")
+    human = plait_cli("eval", "math", "--data", str(data), "--limit", "2")
     assert human.exit_code == 0 and "accuracy 1.000 (2/2)" in human.stdout
+    assert "deprecated" not in human.stderr
+
+
+def test_cli_eval_math_old_positional_data_still_works_with_a_notice(plait_host, plait_cli, sandbox_backend, tmp_path):
+    plait_host(model=ScriptedChatModel(default=solver))
+    data = tmp_path / "small.jsonl"
+    data.write_text(SAMPLE_DATA.read_text().splitlines()[0] + "\n")
+    res = plait_cli("eval", "math", str(data), "--json")
+    assert res.exit_code == 0, res.output
+    assert res.json()["total"] == 1 and "deprecated; use --data" in res.stderr
+    both = plait_cli("eval", "math", str(data), "--data", str(data))
+    assert both.exit_code == 1 and "not both" in both.stderr
+    none = plait_cli("eval", "math")
+    assert none.exit_code == 1 and "--data FILE" in none.stderr
 
 
 def test_cli_eval_math_bad_input(plait_cli, tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "1+1?", "answer": "2"}\n{"question": "no answer"}\n')
-    res = plait_cli("eval", "math", str(bad))
-    assert res.exit_code == 1 and "bad.jsonl:2" in res.stderr and '"answer"' in res.stderr
-    missing = plait_cli("eval", "math", str(tmp_path / "nope.jsonl"))
+    res = plait_cli("eval", "math", "--data", str(bad))
+    assert res.exit_code == 1 and "bad.jsonl:2" in res.stderr and "'answer'" in res.stderr
+    missing = plait_cli("eval", "math", "--data", str(tmp_path / "nope.jsonl"))
     assert missing.exit_code == 1 and "no such data file" in missing.stderr
 
 
@@ -105,7 +119,7 @@ def test_cli_solve_json(plait_host, plait_cli, sandbox_backend):
 
 def test_a_failing_item_is_recorded_and_the_run_goes_on(plait_settings, sandbox_backend):
     from plait.agents.base import AgentContext
-    from plait.agents.math.graph import MathAgent
+    from plait.plugins.math.graph import MathAgent
     from plait.core.errors import ModelResponseError, ModelUnavailable
     from plait.plugins.math.evaluate import evaluate
 

@@ -8,7 +8,7 @@ import pytest
 from plait.testing.conformance import ModelBackendConformance
 
 from plait.core.models.base import ChatOptions
-from plait.core.models.internlm2 import (
+from plait.plugins.math.internlm2 import (
     INTERPRETER_PROMPT as DEFAULT_INTERPRETER_PROMPT,
     InternLM2CompletionModel,
     StreamParser,
@@ -349,3 +349,39 @@ class TestInternLM2BackendConformance(ModelBackendConformance):
 
     def make_failing_model(self):
         return InternLM2CompletionModel("internlm2-chat-7b", "http://127.0.0.1:9/v1")
+
+
+def test_math_python_tool_is_rendered_as_the_interpreter_and_calls_come_back_under_its_name(stub_server):
+    """The math agent offers the registered math_python tool; InternLM2 must see its own interpreter."""
+    from plait.core.host import get_host
+
+    schema = get_host().tools.get("math_python").openai_schema()
+    prompt = render([{"role": "user", "content": "2+2?"}], [schema])
+    assert "<|im_start|>system name=<|interpreter|>\n" in prompt and "<|plugin|>" not in prompt
+    code_reply = "Compute.<|action_start|><|interpreter|>\n```python\nprint(2 + 2)\n```<|action_end|>"
+    _Stub.reply = code_reply
+    try:
+        model = InternLM2CompletionModel("internlm2-math-plus-7b", stub_server)
+        res = model.chat([{"role": "user", "content": "2+2?"}], ChatOptions(tools=[schema]))
+        events = list(model.stream_events([{"role": "user", "content": "2+2?"}], ChatOptions(tools=[schema])))
+    finally:
+        _Stub.reply = WEATHER_REPLY
+    assert [(c.name, json.loads(c.arguments)) for c in res.tool_calls] == [("math_python", {"code": "print(2 + 2)"})]
+    assert [e.tool_call.name for e in events if e.tool_call] == ["math_python"]
+    # without the tool offered, interpreter calls keep the generic name
+    assert parse_output(code_reply).tool_calls[0].name == "python"
+
+
+def test_old_module_path_warns_and_re_exports():
+    import importlib
+    import sys
+
+    import plait._deprecated
+    import plait.plugins.math.internlm2 as new
+
+    assert "plait.core.models.internlm2" in plait._deprecated.SHIMS
+    sys.modules.pop("plait.core.models.internlm2", None)
+    with pytest.warns(DeprecationWarning, match="plait.plugins.math.internlm2"):
+        old = importlib.import_module("plait.core.models.internlm2")
+    assert old.render is new.render and old.InternLM2CompletionModel is new.InternLM2CompletionModel
+    assert set(new.__all__) <= set(dir(old))

@@ -7,8 +7,8 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 
 from plait.agents.base import AgentContext, AgentRequest
-from plait.agents.math.graph import MathAgent
-from plait.core.models.internlm2 import InternLM2CompletionModel
+from plait.plugins.math.graph import MathAgent
+from plait.plugins.math.internlm2 import InternLM2CompletionModel
 from plait.testing.kit import http_server, send_json
 
 
