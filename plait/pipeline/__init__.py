@@ -29,7 +29,7 @@ def run(pipeline: Pipeline, *, settings: Any = None, executor: str = "local", co
     """Run or resume ``pipeline``; returns the summary (rows, errors and tokens per stage)."""
     from plait.core.config import load_settings
     from plait.pipeline.executors import configured_concurrency, make_executor
-    from plait.pipeline.run import run_pipeline
+    from plait.pipeline.runner import run_pipeline
 
     settings = settings or load_settings()
     ex = make_executor(executor, concurrency=configured_concurrency(settings, concurrency),
@@ -42,13 +42,13 @@ def run(pipeline: Pipeline, *, settings: Any = None, executor: str = "local", co
 
 def status(pipeline: Pipeline, settings: Any = None) -> dict[str, Any]:
     from plait.core.config import load_settings
-    from plait.pipeline.run import pipeline_status
+    from plait.pipeline.runner import pipeline_status
 
     return pipeline_status(pipeline, settings or load_settings())
 
 
 def read_outputs(pipeline: str, stage: str, settings: Any = None) -> list[dict[str, Any]]:
     from plait.core.config import load_settings
-    from plait.pipeline.run import read_outputs as _read
+    from plait.pipeline.runner import read_outputs as _read
 
     return _read(settings or load_settings(), pipeline, stage)

@@ -13,6 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import httpx  # imported here, not in retryable(): a first import racing in many threads breaks
+import openai
+
 from plait.core.config import Settings
 from plait.core.errors import ConfigError, Unavailable
 from plait.core.models.base import ChatModel, ChatOptions, ChatResult, Message
@@ -62,11 +65,6 @@ def retryable(exc: BaseException) -> bool:
             return status in RETRY_STATUSES or status >= 500
         if isinstance(e, (TimeoutError, ConnectionError)):
             return True
-        try:
-            import httpx
-            import openai
-        except ImportError:  # pragma: no cover - both are dependencies of plait
-            continue
         if isinstance(e, (openai.APIConnectionError, httpx.TransportError)):  # includes timeouts
             return True
     return False

@@ -47,7 +47,7 @@ def demo_pipeline(settings: Any = None) -> Pipeline:
         "demo",
         [
             Stage("clean", clean),
-            ModelStage("ask", ask_prompt, ask_parse, options=_options(64)),
+            ModelStage("ask", ask_prompt, ask_parse, options=_options(64), batch_size=4),
             Stage("keep", keep_answered, kind="filter"),
         ],
         source=demo_rows,
