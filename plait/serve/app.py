@@ -3,6 +3,8 @@
 Configuration (``[serve]`` in plait.toml, or ``PLAIT_SERVE__<KEY>``):
 - ``max_body_bytes`` (default 4 MiB): larger request bodies get 413.
 - ``workers`` (default 32): threads running agents; streaming turns hold one each while they run.
+- ``agent_cache`` (default 32): built agents kept (least recently used ones are dropped).
+- ``session_queue`` (default 8): turns that may wait for one busy session; more get 429.
 - ``cors_origins`` (default none): browser origins allowed to call the API from other sites.
 API keys come from ``api_keys`` / ``PLAIT_API_KEYS``.
 """
@@ -17,7 +19,7 @@ from fastapi import FastAPI, Request
 from plait import __version__
 from plait.core.config import Settings, load_settings
 from plait.core.errors import ConfigError
-from plait.serve import chat, errors, web
+from plait.serve import chat, docs, errors, web
 from plait.serve.middleware import AuthMiddleware, BodyLimitMiddleware
 from plait.serve.runner import AgentPool
 
@@ -69,6 +71,8 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
 
     app = FastAPI(
         lifespan=_lifespan,
+        docs_url=None,  # served by plait.serve.docs from packaged assets, not a CDN
+        redoc_url=None,
         title="plait",
         version=__version__,
         description=(
@@ -78,7 +82,12 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
         ),
     )
     app.state.settings = settings
-    app.state.pool = AgentPool(settings, workers=_int_setting(table, "workers", 32))
+    app.state.pool = AgentPool(
+        settings,
+        workers=_int_setting(table, "workers", 32),
+        agent_cache=_int_setting(table, "agent_cache", 32),
+        session_queue=_int_setting(table, "session_queue", 8),
+    )
     app.state.auth = keys is not None
     errors.install(app)
 
@@ -88,6 +97,7 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
 
     app.include_router(chat.router)
     web.install(app)
+    docs.install(app)
 
     from plait.core.host import get_host
     from plait.core.registry import RouteOwners
@@ -98,7 +108,7 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
     origins = table.get("cors_origins") or []
     if isinstance(origins, str):
         origins = [o.strip() for o in origins.split(",") if o.strip()]
-    if origins:  # browser clients on other origins (preflight OPTIONS passes the key check)
+    if origins:  # browser clients on other origins (their preflight OPTIONS passes the key check)
         from fastapi.middleware.cors import CORSMiddleware
 
         app.add_middleware(
@@ -107,7 +117,7 @@ def create_app(settings: Settings | None = None, *, no_auth: bool = False, bind_
         )
     # added last = outermost: the key is checked before the size, and both before any route
     app.add_middleware(BodyLimitMiddleware, limit=_int_setting(table, "max_body_bytes", DEFAULT_MAX_BODY))
-    app.add_middleware(AuthMiddleware, keys=keys)
+    app.add_middleware(AuthMiddleware, keys=keys, cors_origins=list(origins))
 
     return app
 

@@ -21,13 +21,14 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from plait.agents import sessions
 from plait.agents.base import AgentReply, AgentRequest
-from plait.core.errors import PlaitError
+from plait.core.errors import NotFound, PlaitError
 from plait.serve import housekeeping
 from plait.serve.errors import error_payload
 from plait.serve.history import keep_extras, rewind_last_turn
+from plait.serve.middleware import request_owner
 from plait.serve.output import OutputLimiter, count_tokens
 from plait.serve.runner import AgentPool, SessionConflict, check_session_name, run_turn_stream, session_from_user, turn_messages
-from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest
+from plait.serve.schemas import ChatCompletionRequest, EmbeddingRequest, reject_surrogates
 
 log = logging.getLogger("plait.serve")
 router = APIRouter()
@@ -63,12 +64,18 @@ async def get_model(model_id: str, request: Request) -> dict:
 
 # -- one chat turn (runs on a worker thread) --------------------------------------------------------
 class Turn:
-    """Everything one chat completion needs, prepared before the response starts."""
+    """Everything one chat completion needs, prepared before the response starts.
 
-    def __init__(self, pool: AgentPool, body: ChatCompletionRequest, session: str | None):
+    ``owner`` is the fingerprint of the API key of the request (None without auth); a session is
+    visible only to its owner, and the agent gets the owner as ``options["owner"]`` (set here, so
+    a client cannot choose it) to scope what it remembers.
+    """
+
+    def __init__(self, pool: AgentPool, body: ChatCompletionRequest, session: str | None, owner: str | None = None):
         self.pool = pool
         self.body = body
         self.session = session
+        self.owner = owner
         self.messages = [m.to_message() for m in body.messages]
         self.options: dict[str, Any] = {"n": body.n}
         for key, value in (("temperature", body.temperature), ("max_tokens", body.token_limit()), ("stop", body.stops() or None), ("top_p", body.top_p), ("seed", body.seed)):
@@ -77,27 +84,32 @@ class Turn:
         extra = dict(body.plait or {})
         self.regenerate = bool(extra.pop("regenerate", False))
         self.options.update(extra)  # e.g. {"retrieve": "always"} for the rag agent
+        self.options["owner"] = owner
         self.agent: Any = None
         self.agent_name = body.model
         self.before: tuple | None = None
+        self.before_messages = 0
 
     def check(self) -> None:
-        """Resolve the agent and the session's owner; raises before any streaming starts."""
-        self.agent = self.pool.agent(self.body.model)
+        """Resolve the agent and check the session; raises before any streaming starts."""
+        self.agent = self.pool.agent(self.body.model)  # 404 for a model the server does not offer
         self.agent_name = str(getattr(self.agent, "name", "") or self.body.model)
         if self.session:
-            owner = session_row(self.pool, self.session)
-            if owner and owner[0] not in (self.agent_name, self.body.model):
+            info = owned_session(self.pool, self.session, self.owner, missing_ok=True)
+            if info is not None and info.agent not in (self.agent_name, self.body.model):
                 raise SessionConflict(
-                    f"session {self.session!r} belongs to model {owner[0]!r}, not {self.body.model!r}; "
+                    f"session {self.session!r} belongs to model {info.agent!r}, not {self.body.model!r}; "
                     f"use another session id for this model"
                 )
 
     def request(self) -> AgentRequest:
-        """Rewind for regenerate, then pick the messages the agent gets (call under the session lock)."""
-        if self.session and self.regenerate and not self.native_regenerate():
-            rewind_last_turn(self.pool.settings, self.session)
-        self.before = session_row(self.pool, self.session) if self.session else None
+        """Under the session lock: check again, rewind for regenerate, pick the messages the agent gets."""
+        if self.session:
+            self.check()  # another request may have created the session since the first check
+            if self.regenerate and not self.native_regenerate():
+                rewind_last_turn(self.pool.settings, self.session)
+            self.before = sessions.session_row(self.pool.settings, self.session)
+            self.before_messages = len(sessions.transcript(self.pool.settings, self.session))
         return AgentRequest(messages=turn_messages(self.messages, self.session), session=self.session, options=dict(self.options))
 
     def native_regenerate(self) -> bool:
@@ -105,10 +117,21 @@ class Turn:
         return callable(getattr(self.agent, "regenerate", None))
 
     def record(self) -> None:
-        """List the session for the page, unless the agent already recorded this turn itself."""
-        if self.session and session_row(self.pool, self.session) == self.before:
+        """List the session for the page, unless the agent already recorded this turn itself; a
+        session this turn created belongs to the request's owner either way."""
+        if not self.session:
+            return
+        if sessions.session_row(self.pool.settings, self.session) == self.before:
             title = next((m["content"] for m in self.messages if m["role"] == "user"), "")
-            sessions.touch(self.pool.settings, self.session, self.agent_name, title=title)
+            sessions.touch(self.pool.settings, self.session, self.agent_name, title=title, owner=self.owner)
+        elif self.before is None and self.owner is not None:
+            sessions.claim(self.pool.settings, self.session, self.owner)  # the agent listed it, without an owner
+
+    def abandon(self) -> None:
+        """The client left before the reply was complete: put the session back as it was before the
+        turn (no half turn stored, no turn counted)."""
+        if self.session:
+            sessions.rewind_to(self.pool.settings, self.session, self.before_messages)
 
     def keep(self, reply: AgentReply | None) -> None:
         """Store the reply's extras (sources, gate) by turn, so a reopened chat shows them again."""
@@ -119,9 +142,6 @@ class Turn:
         except Exception:  # the turn itself succeeded; losing its citations must not fail it
             log.exception("could not store the extras of session %s", self.session)
 
-    def locked(self) -> threading.Lock | None:
-        return self.pool.session_lock(self.session) if self.session else None
-
     def _run_invoke(self) -> AgentReply:
         request = self.request()
         if self.session and self.regenerate and self.native_regenerate():
@@ -129,52 +149,44 @@ class Turn:
         return self.agent.invoke(request)
 
     def invoke(self) -> AgentReply:
-        lock = self.locked()
-        if lock:
-            lock.acquire()
-        try:
-            reply = self._run_invoke()
-            self.record()
-            self.keep(reply)
-            return reply
-        finally:
-            if lock:
-                lock.release()
+        """A whole turn (called on a worker while the caller holds the session's lock)."""
+        reply = self._run_invoke()
+        self.record()
+        self.keep(reply)
+        return reply
 
     def stream_work(self, emit: Callable[[Any], None], cancelled: threading.Event) -> None:
-        lock = self.locked()
-        if lock:
-            lock.acquire()
-        try:
-            replies: list[AgentReply] = []
+        """A streamed turn (on one worker, under the session's lock); abandoned if the client left
+        before the agent's final reply."""
+        replies: list[AgentReply] = []
 
-            def send(item: Any) -> None:
-                if isinstance(item, AgentReply):
-                    replies.append(item)
-                emit(item)
+        def send(item: Any) -> None:
+            if isinstance(item, AgentReply):
+                replies.append(item)
+            emit(item)
 
-            if self.session and self.regenerate and self.native_regenerate():
-                reply = self._run_invoke()
-                send(reply.text)  # the agent's regenerate does not stream: one delta
-                send(reply)
-            else:
-                run_turn_stream(self.agent, self.request(), send, cancelled)
-            self.record()
-            self.keep(replies[-1] if replies else None)
-        finally:
-            if lock:
-                lock.release()
+        if self.session and self.regenerate and self.native_regenerate():
+            reply = self._run_invoke()
+            send(reply.text)  # the agent's regenerate does not stream: one delta
+            send(reply)
+        else:
+            run_turn_stream(self.agent, self.request(), send, cancelled)
+        if cancelled.is_set() and not replies:
+            self.abandon()
+            return
+        self.record()
+        self.keep(replies[-1] if replies else None)
 
 
-def session_row(pool: AgentPool, session: str) -> tuple | None:
-    """(agent, updated, turns) of a listed session, or None."""
-    if not (pool.settings.home / "checkpoints.sqlite").exists():
+def owned_session(pool: AgentPool, name: str, owner: str | None, missing_ok: bool = False) -> sessions.SessionInfo | None:
+    """The session ``name`` if the request's owner may see it; NotFound otherwise (another key's
+    session looks exactly like a missing one). Without auth (owner None) every session is visible."""
+    info = sessions.get_session(pool.settings, name)
+    if info is not None and (owner is None or info.owner == owner):
+        return info
+    if info is None and missing_ok:
         return None
-    conn = sessions.connect(pool.settings)
-    try:
-        return conn.execute("SELECT agent, updated, turns FROM plait_sessions WHERE name=?", (session,)).fetchone()
-    finally:
-        conn.close()
+    raise NotFound(f"no session named {name!r} for this API key; GET /api/sessions lists yours")
 
 
 def plait_extras(turn: Turn, reply: AgentReply | None, housekeeping_task: str | None = None) -> dict[str, Any]:
@@ -200,19 +212,20 @@ async def chat_completions(
     x_plait_session: str | None = Header(None, description="session id: continue this LangGraph thread"),
 ):
     pool = _pool(request)
+    reject_surrogates(body.model_dump(exclude_none=True), "body")  # 400 before any store sees it
     if x_plait_session is not None:
         session: str | None = check_session_name(x_plait_session)
     else:
         session = session_from_user(body.user) if body.user else None
-    turn = Turn(pool, body, session)
-    await pool.run(turn.check)  # unknown model -> 404, session of another model -> 409
+    turn = Turn(pool, body, session, request_owner(request))
+    await pool.run(turn.check)  # unknown model -> 404, another key's session -> 404, another model's -> 409
     task = housekeeping.detect(turn.messages)
     if task is not None:  # Open WebUI's title/tags/follow-ups: no graph run, no session write
         text = housekeeping.answer(task, turn.messages)
         return _respond(turn, [text], None, task)
     if body.stream and body.n == 1:
         return StreamingResponse(_sse(turn), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-    reply: AgentReply = await pool.run(turn.invoke)
+    reply: AgentReply = await pool.run_locked(session, turn.invoke)
     texts = [reply.text, *reply.alternatives][: body.n]
     return _respond(turn, texts, reply, None)
 
@@ -274,7 +287,7 @@ async def _sse(turn: Turn) -> AsyncIterator[str]:
     sent: list[str] = []
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""})
     try:
-        async for batch in turn.pool.stream(turn.stream_work):
+        async for batch in turn.pool.stream(turn.stream_work, turn.session):
             out = ""
             for item in batch:
                 if isinstance(item, AgentReply):
@@ -302,6 +315,7 @@ async def _sse(turn: Turn) -> AsyncIterator[str]:
 @router.post("/v1/embeddings", tags=["openai"], summary="Embed text with the configured embedder")
 async def embeddings(body: EmbeddingRequest, request: Request):
     pool = _pool(request)
+    reject_surrogates(body.model_dump(exclude_none=True), "body")
     try:
         texts = body.texts()
     except ValueError as exc:

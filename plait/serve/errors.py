@@ -28,10 +28,14 @@ _STATUS: list[tuple[type[BaseException], int, str]] = [
 
 
 def error_payload(exc: BaseException) -> tuple[int, dict[str, Any]]:
+    from plait.agents.sessions import SessionAgentMismatch
+    from plait.serve.locks import SessionBusy
     from plait.serve.runner import SessionConflict
 
-    if isinstance(exc, SessionConflict):
+    if isinstance(exc, (SessionConflict, SessionAgentMismatch)):
         return 409, _body(str(exc), "conflict_error", 409)
+    if isinstance(exc, SessionBusy):
+        return 429, _body(str(exc), "session_busy", 429)
     for cls, status, kind in _STATUS:
         if isinstance(exc, cls):
             return status, _body(str(exc), kind, status)

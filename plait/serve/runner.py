@@ -1,8 +1,11 @@
-"""Runs agents for the server: one cached agent per model name, blocking work on worker threads.
+"""Runs agents for the server: cached agents for the models it offers, blocking work on worker threads.
 
 Agents are synchronous (LangGraph graphs, llama.cpp). Each request runs on a worker thread from one
 pool; a streaming request runs its whole ``agent.stream`` generator on ONE thread (LangGraph keeps
 context variables across yields, which must not hop threads) and hands deltas to the event loop.
+Only model ids that ``/v1/models`` lists are built (anything else is 404), at most
+``[serve] agent_cache`` of them are kept, and a turn waits for its session's lock on the event loop
+(``plait.serve.locks``), taking a worker only once it may run.
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ from typing import Any, AsyncIterator, Callable
 from plait.agents.base import Agent, AgentContext, AgentReply, AgentRequest, resolve_agent_factory
 from plait.core.config import Settings
 from plait.core.errors import InputError, NotFound
+from plait.serve.cache import AgentCache
+from plait.serve.locks import SessionLocks
 
-SESSION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}$")
+# \Z, not $: "$" also matches before a trailing newline, which let "abc\n" in as a second "abc"
+SESSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}\Z")
 CHARACTER_AGENT = "character"
 
 
@@ -36,8 +42,10 @@ class ModelEntry:
 
 def check_session_name(name: str) -> str:
     if not SESSION_NAME.match(name):
+        hint = " (it has leading or trailing whitespace: strip it)" if name != name.strip() else ""
         raise InputError(
-            f"invalid session id {name[:60]!r}: use 1-200 letters, digits and . _ : @ + - (starting with a letter or digit)"
+            f"invalid session id {name[:60]!r}{hint}: use 1-200 letters, digits and . _ : @ + - "
+            f"(starting with a letter or digit)"
         )
     return name
 
@@ -47,6 +55,9 @@ def session_from_user(user: str) -> str:
     (clients put e-mail addresses or display names there; refusing them would break those clients)."""
     if SESSION_NAME.match(user):
         return user
+    if user != user.strip() and SESSION_NAME.match(user.strip()):
+        # "s1\n" is a typo for "s1", not a different session: say so instead of hashing it
+        check_session_name(user)
     import hashlib
 
     return "user-" + hashlib.sha256(user.encode("utf-8")).hexdigest()[:24]
@@ -77,14 +88,15 @@ class _PoolContext(AgentContext):
 class AgentPool:
     """Agents by model name, a shared chat model, and the worker threads that run them."""
 
-    def __init__(self, settings: Settings, workers: int = 32):
+    def __init__(self, settings: Settings, workers: int = 32, agent_cache: int = 32, session_queue: int = 8):
         self.settings = settings
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plait-agent")
-        self._agents: dict[str, Agent] = {}
+        self.agents = AgentCache(agent_cache)
+        self.locks = SessionLocks(session_queue)
         self._lock = threading.Lock()
         self._model = None
         self._embedder = None
-        self._session_locks: dict[str, threading.Lock] = {}
+        self.cancelled_streams = 0  # streams whose client left before the end (for logs and tests)
 
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> list[ModelEntry]:
@@ -154,34 +166,76 @@ class AgentPool:
                 self._embedder = get_embedder(None, self.settings)
             return self._embedder
 
-    def agent(self, model: str) -> Agent:
-        """The cached agent for a model name (characters checked against their sources)."""
-        with self._lock:
-            cached = self._agents.get(model)
-        if cached is not None:
-            return cached
-        factory, arg = resolve_agent_factory(model)
-        if model.startswith(f"{CHARACTER_AGENT}/"):
-            self.character(arg or "")  # 404 for an unknown character before building anything
-        ctx = _PoolContext(self.settings, arg=arg)
-        ctx._pool = self  # one loaded model for every agent, not one each
-        agent = factory(ctx)
-        with self._lock:
-            return self._agents.setdefault(model, agent)
+    def character_names(self) -> list[str]:
+        """Every character name the sources list (a source that fails to list is skipped)."""
+        from plait.core.host import get_host
 
-    def session_lock(self, session: str) -> threading.Lock:
-        """Turns of one session run one at a time (a thread's checkpoints form a single line)."""
-        with self._lock:
-            return self._session_locks.setdefault(session, threading.Lock())
+        names: list[str] = []
+        for _, source in get_host().characters.items():
+            try:
+                names.extend(str(n) for n in source.names())
+            except Exception:
+                continue
+        return names
+
+    def check_model(self, model: str) -> None:
+        """NotFound unless ``model`` is an id ``/v1/models`` offers: an agent, or ``character/<listed name>``."""
+        from plait.core.host import get_host
+
+        agents = get_host().agents
+        if model in agents and model != CHARACTER_AGENT:
+            return
+        prefix, sep, arg = model.partition("/")
+        if sep and prefix == CHARACTER_AGENT and CHARACTER_AGENT in agents:
+            names = self.character_names()
+            if arg in names:
+                return
+            near = [n for n in names if n.lower() == arg.lower()]
+            hint = f"; did you mean {CHARACTER_AGENT}/{near[0]}?" if near else ""
+            raise NotFound(f"no character named {arg[:80]!r}{hint} (GET /v1/models lists the character/<name> models)")
+        raise NotFound(f"no model {model[:80]!r}; GET /v1/models lists the agents and characters this server offers")
+
+    def agent(self, model: str) -> Agent:
+        """The cached agent for an offered model id (NotFound for any other string, nothing built)."""
+        self.check_model(model)
+
+        def build() -> Agent:
+            factory, arg = resolve_agent_factory(model)
+            ctx = _PoolContext(self.settings, arg=arg)
+            ctx._pool = self  # one loaded model for every agent, not one each
+            return factory(ctx)
+
+        return self.agents.get(model, build)
 
     # -- running ---------------------------------------------------------------------------------
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
 
-    async def stream(self, work: Callable[[Callable[[Any], None], threading.Event], None]) -> AsyncIterator[list[Any]]:
+    async def run_locked(self, session: str | None, fn: Callable[..., Any], *args: Any) -> Any:
+        """``run`` while holding the session's lock (waited for on the loop, not on a worker).
+
+        The lock is released when the worker finishes, even if this request was cancelled first.
+        """
+        if not session:
+            return await self.run(fn, *args)
+        release = await self.locks.acquire(session)
+        try:
+            future = asyncio.get_running_loop().run_in_executor(self.executor, fn, *args)
+        except BaseException:
+            release()
+            raise
+        future.add_done_callback(lambda f: release())
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(lambda f: f.cancelled() or f.exception())  # reap without warnings
+            raise
+
+    async def stream(self, work: Callable[[Callable[[Any], None], threading.Event], None], session: str | None = None) -> AsyncIterator[list[Any]]:
         """Run ``work(emit, cancelled)`` on one worker thread; yield what it emits, in order, in
         batches of whatever was ready at once (fewer, larger SSE chunks under load).
 
+        With ``session`` the session's lock is awaited first and held until the worker is done.
         ``work`` raising is re-raised here; if the consumer stops early (client gone), ``cancelled``
         is set so the worker can stop between items.
         """
@@ -189,6 +243,7 @@ class AgentPool:
         queue: asyncio.Queue = asyncio.Queue()
         cancelled = threading.Event()
         done = object()
+        release = await self.locks.acquire(session) if session else None
 
         def put(item: Any) -> None:
             try:
@@ -204,7 +259,14 @@ class AgentPool:
             finally:
                 put(done)
 
-        future = loop.run_in_executor(self.executor, body)
+        try:
+            future = loop.run_in_executor(self.executor, body)
+        except BaseException:
+            if release:
+                release()
+            raise
+        if release:
+            future.add_done_callback(lambda f: release())
         try:
             while True:
                 batch = [await queue.get()]
@@ -223,12 +285,15 @@ class AgentPool:
                 if end is done:
                     return
         finally:
+            if not future.done() and not cancelled.is_set():
+                self.cancelled_streams += 1
             cancelled.set()
             if not future.done():
                 future.add_done_callback(lambda f: f.exception())  # reap without warnings
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
+        self.agents.clear()
 
 
 @dataclass

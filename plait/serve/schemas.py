@@ -6,6 +6,32 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from plait.core.errors import InputError
+
+
+def reject_surrogates(value: Any, where: str) -> None:
+    """InputError (400) naming the field when a string holds a lone UTF-16 surrogate.
+
+    JSON may escape one (``"\\ud800"``) and Python accepts it, but it is not Unicode text: it
+    cannot be encoded to UTF-8, so it would fail later in SQLite, the checkpoint serializer or
+    the model client, after part of the turn was stored.
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")  # fast; only surrogates fail to encode
+        except UnicodeEncodeError as exc:
+            raise InputError(
+                f"{where} has a lone UTF-16 surrogate (U+{ord(value[exc.start]):04X}) at character {exc.start}: "
+                f"that is not valid Unicode text; send UTF-8 text (escape characters outside the BMP as a surrogate pair)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_surrogates(key, f"{where} key")
+            reject_surrogates(item, f"{where}.{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            reject_surrogates(item, f"{where}[{i}]")
+
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")

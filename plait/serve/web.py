@@ -16,7 +16,9 @@ from fastapi.staticfiles import StaticFiles
 
 from plait.agents import sessions
 from plait.core.errors import InputError, NotFound
+from plait.serve.chat import owned_session
 from plait.serve.history import history_with_extras, restamp_last
+from plait.serve.middleware import request_owner
 from plait.serve.runner import AgentPool, check_session_name
 
 STATIC = Path(__file__).parent / "static"
@@ -59,38 +61,45 @@ async def avatar(name: str, request: Request) -> Response:
     return Response(data, media_type=kind, headers={"Cache-Control": "private, max-age=300"})
 
 
-@router.get("/sessions", summary="Sessions, most recent first")
+@router.get("/sessions", summary="Your sessions (those made with this API key), most recent first")
 async def list_sessions(request: Request) -> dict:
     pool = _pool(request)
-    found = await pool.run(sessions.list_sessions, pool.settings)
-    return {"sessions": [s.to_json() for s in found]}
+    owner = request_owner(request)
+    found = await pool.run(lambda: sessions.list_sessions(pool.settings, owner=sessions.ANY if owner is None else owner))
+    return {"sessions": [_public(s) for s in found]}
 
 
-@router.get("/sessions/{name}", summary="One session with its messages")
+def _public(info: sessions.SessionInfo) -> dict:
+    out = info.to_json()
+    out.pop("owner", None)  # a key fingerprint: nothing a client needs
+    return out
+
+
+@router.get("/sessions/{name}", summary="One of your sessions with its messages")
 async def show_session(name: str, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
-    info = await pool.run(sessions.require_session, pool.settings, name)
+    info = await pool.run(owned_session, pool, name, request_owner(request))
     messages = await pool.run(history_with_extras, pool.settings, name)  # replies carry their `plait` extras
-    return {**info.to_json(), "messages": messages}
+    return {**_public(info), "messages": messages}
 
 
 class ChooseAlternative(BaseModel):
     index: int = Field(ge=0, le=1000, description="0-based index in the session's alternatives")
 
 
-def _alternatives_agent(pool: AgentPool, name: str):
+def _alternatives_agent(pool: AgentPool, name: str, owner: str | None):
     """The session's agent when it keeps alternatives (``state`` and ``choose_alternative``, as
-    characters do), else None."""
-    info = sessions.require_session(pool.settings, name)  # 404 for an unknown session
+    characters do), else None. NotFound for an unknown session or another key's."""
+    info = owned_session(pool, name, owner)
     agent = pool.agent(info.agent)
     if callable(getattr(agent, "choose_alternative", None)) and callable(getattr(agent, "state", None)):
         return agent
     return None
 
 
-def _alternatives(pool: AgentPool, name: str) -> dict:
-    agent = _alternatives_agent(pool, name)
+def _alternatives(pool: AgentPool, name: str, owner: str | None) -> dict:
+    agent = _alternatives_agent(pool, name, owner)
     if agent is None:
         return {"alternatives": [], "chosen": 0}
     values = agent.state(name)
@@ -100,35 +109,40 @@ def _alternatives(pool: AgentPool, name: str) -> dict:
     return {"alternatives": alts, "chosen": int(values.get("chosen") or 0)}
 
 
-def _choose(pool: AgentPool, name: str, index: int) -> dict:
-    agent = _alternatives_agent(pool, name)
+def _choose(pool: AgentPool, name: str, index: int, owner: str | None) -> dict:
+    """Runs under the session's lock (not while a turn of this session runs)."""
+    agent = _alternatives_agent(pool, name, owner)
     if agent is None:
         raise InputError(f"session {name!r} keeps no alternative replies; only characters do (after a regenerate)")
-    with pool.session_lock(name):  # not while a turn of this session runs
-        text = agent.choose_alternative(name, index)  # the agent's own logic (as its /alts N)
-        restamp_last(pool.settings, name)
-    return {**_alternatives(pool, name), "content": text}
+    text = agent.choose_alternative(name, index)  # the agent's own logic (as its /alts N)
+    restamp_last(pool.settings, name)
+    return {**_alternatives(pool, name, owner), "content": text}
 
 
 @router.get("/sessions/{name}/alternatives", summary="The kept alternatives of the session's last reply")
 async def list_alternatives(name: str, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
-    return await pool.run(_alternatives, pool, name)
+    return await pool.run(_alternatives, pool, name, request_owner(request))
 
 
 @router.post("/sessions/{name}/alternatives", summary="Make one kept alternative the session's last reply")
 async def choose_alternative(name: str, body: ChooseAlternative, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
-    return await pool.run(_choose, pool, name, body.index)
+    return await pool.run_locked(name, _choose, pool, name, body.index, request_owner(request))
 
 
-@router.delete("/sessions/{name}", summary="Delete a session and its checkpoints")
+def _delete(pool: AgentPool, name: str, owner: str | None) -> None:
+    owned_session(pool, name, owner)
+    sessions.delete_session(pool.settings, name)
+
+
+@router.delete("/sessions/{name}", summary="Delete one of your sessions and its checkpoints")
 async def delete_session(name: str, request: Request) -> dict:
     pool = _pool(request)
     check_session_name(name)
-    await pool.run(sessions.delete_session, pool.settings, name)
+    await pool.run_locked(name, _delete, pool, name, request_owner(request))  # not under a running turn
     return {"deleted": name}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from serve_support import API_KEY, RunningServer, ServeTestPlugin, TalkAgent
+from serve_support import API_KEY, Characters, Hold, RunningServer, ServeTestPlugin, TalkAgent
 
 
 @pytest.fixture
@@ -18,6 +18,10 @@ def serve_host():
     TalkAgent.seen_options.clear()
     yield host
     set_host(previous)
+    for hold in Hold.holds.values():
+        hold.release.set()  # never leave a worker waiting after a failed test
+    Hold.holds.clear()
+    Characters.extra = []
 
 
 @pytest.fixture

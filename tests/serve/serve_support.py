@@ -44,15 +44,39 @@ def _png() -> bytes:
 
 
 class Characters:
+    extra: list[str] = []  # more character names, for tests that need many distinct models
+
     def names(self) -> list[str]:
-        return ["ada"]
+        return ["ada", *Characters.extra]
 
     def load(self, name: str) -> Character:
         from plait.core.errors import NotFound
 
-        if name != "ada":
+        if name != "ada" and name not in Characters.extra:
             raise NotFound(f"no character {name!r}")
         return Character("Ada", "Mathematician, writes about the Analytical Engine.", ["Good day! I am Ada.", "Hello again."], _png())
+
+
+class Hold:
+    """Makes the test agent's turns of one session wait until released (for queueing and
+    disconnect tests). ``at`` is where: "turn" (before the reply is computed) or "stream" (after
+    the first streamed piece). ``entered`` is set each time a turn reaches that point."""
+
+    holds: dict[str, "Hold"] = {}
+
+    def __init__(self, session: str, at: str = "turn"):
+        self.session, self.at = session, at
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        Hold.holds[session] = self
+
+    @classmethod
+    def wait_here(cls, session: str | None, at: str) -> None:
+        hold = cls.holds.get(session or "")
+        if hold is not None and hold.at == at:
+            hold.entered.set()
+            if not hold.release.wait(120):  # a guard against a hung test, not a timing assertion
+                raise RuntimeError(f"test hold on {session} was never released")
 
 
 class State(TypedDict):
@@ -91,6 +115,7 @@ class TalkAgent:
 
     def invoke(self, request: AgentRequest) -> AgentReply:
         TalkAgent.seen_options.append(dict(request.options))
+        Hold.wait_here(request.session, "turn")
         if request.session:
             config = {"configurable": {"thread_id": request.session}}
             if self.prefix and not self.stateful.get_state(config).values.get("messages"):
@@ -108,10 +133,12 @@ class TalkAgent:
         import re
 
         reply = self.invoke(request)
-        for piece in re.findall(r"\S+\s*|\s+", reply.text):
+        for i, piece in enumerate(re.findall(r"\S+\s*|\s+", reply.text)):
             if self.stream_delay:
                 time.sleep(self.stream_delay)
             yield piece
+            if i == 0:
+                Hold.wait_here(request.session, "stream")
         yield reply
 
 
@@ -124,6 +151,12 @@ class ServeTestPlugin:
     @hookimpl
     def register_characters(self, register):
         register("serve-test", Characters())
+
+    @hookimpl
+    def register_routes(self, app):
+        @app.get("/docsearch/{query}")
+        async def docsearch(query: str) -> dict:  # a plugin route whose path starts like /docs
+            return {"query": query}
 
 
 class RunningServer:

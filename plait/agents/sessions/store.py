@@ -146,6 +146,22 @@ def touch(settings: Settings, name: str, agent: str, title: str = "", owner: str
         conn.close()
 
 
+def claim(settings: Settings, name: str, owner: str) -> bool:
+    """Give session ``name`` the owner ``owner`` when it has none yet; True when ``owner`` owns it now.
+
+    The server calls it after the first turn of a session, since agents list sessions through
+    ``touch`` without knowing who asked. A session that already has an owner keeps it.
+    """
+    conn = connect(settings)
+    try:
+        with conn:
+            conn.execute("UPDATE plait_sessions SET owner=? WHERE name=? AND owner IS NULL", (owner, name))
+        row = conn.execute("SELECT owner FROM plait_sessions WHERE name=?", (name,)).fetchone()
+    finally:
+        conn.close()
+    return bool(row) and row[0] == owner
+
+
 def get_session(settings: Settings, name: str) -> SessionInfo | None:
     """The listed session ``name``, or None."""
     rows = _query(settings, f"SELECT {_COLUMNS} FROM plait_sessions WHERE name=?", (name,))

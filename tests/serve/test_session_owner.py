@@ -1,0 +1,84 @@
+"""Sessions belong to the API key that created them (issue 11, item 9)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from serve_support import RunningServer, TalkAgent, new_session
+
+KEY_A = "key-a-6f1c2b9e4d7a8c3f"
+KEY_B = "key-b-0a9d8c7b6e5f4a3b"
+A = {"Authorization": f"Bearer {KEY_A}"}
+B = {"Authorization": f"Bearer {KEY_B}"}
+
+
+@pytest.fixture
+def two_key_server(settings, monkeypatch):
+    from plait.core.config import load_settings
+    from plait.serve import create_app
+
+    monkeypatch.setenv("PLAIT_API_KEYS", f"{KEY_A},{KEY_B}")
+    running_settings = load_settings()
+    with RunningServer(create_app(running_settings)) as running:
+        running.settings = running_settings
+        yield running
+
+
+def _turn(url: str, headers: dict, session: str, model: str = "talk", **extra) -> httpx.Response:
+    body = {"model": model, "messages": [{"role": "user", "content": "hello"}], **extra}
+    return httpx.post(f"{url}/v1/chat/completions", json=body, headers={**headers, "X-Plait-Session": session}, timeout=60)
+
+
+def test_another_key_gets_404_for_every_session_route(two_key_server):
+    url, sid = two_key_server.url, new_session()
+    assert _turn(url, A, sid).status_code == 200
+    assert sid in [s["name"] for s in httpx.get(f"{url}/api/sessions", headers=A).json()["sessions"]]
+
+    assert sid not in [s["name"] for s in httpx.get(f"{url}/api/sessions", headers=B).json()["sessions"]]
+    attempts = [
+        httpx.get(f"{url}/api/sessions/{sid}", headers=B),
+        _turn(url, B, sid),
+        _turn(url, B, sid, stream=True),
+        httpx.get(f"{url}/api/sessions/{sid}/alternatives", headers=B),
+        httpx.post(f"{url}/api/sessions/{sid}/alternatives", json={"index": 0}, headers=B),
+        httpx.delete(f"{url}/api/sessions/{sid}", headers=B),
+    ]
+    for resp in attempts:
+        assert resp.status_code == 404, (resp.request.method, resp.request.url, resp.text)
+        assert "no session" in resp.json()["error"]["message"]
+
+    mine = httpx.get(f"{url}/api/sessions/{sid}", headers=A).json()
+    assert mine["turns"] == 1 and [m["role"] for m in mine["messages"]] == ["user", "assistant"]  # B changed nothing
+    assert "owner" not in mine
+    assert httpx.delete(f"{url}/api/sessions/{sid}", headers=A).status_code == 200
+
+
+def test_the_owner_is_a_fingerprint_never_the_key(two_key_server):
+    from plait.agents.sessions import get_session
+
+    sid = new_session()
+    assert _turn(url := two_key_server.url, A, sid).status_code == 200
+    owner = get_session(two_key_server.settings, sid).owner
+    assert owner and KEY_A not in owner
+    _turn(url, B, new_session())
+    stored = b"".join(p.read_bytes() for p in two_key_server.settings.home.glob("checkpoints.sqlite*"))
+    assert KEY_A.encode() not in stored and KEY_B.encode() not in stored
+
+
+def test_the_agent_gets_the_owner_and_a_client_cannot_choose_it(two_key_server):
+    from plait.serve.middleware import owner_of
+
+    _turn(two_key_server.url, A, new_session(), plait={"owner": owner_of(KEY_B)})
+    _turn(two_key_server.url, B, new_session(), model="character/ada")
+    assert [o["owner"] for o in TalkAgent.seen_options] == [owner_of(KEY_A), owner_of(KEY_B)]
+
+
+def test_a_session_made_without_an_owner_is_hidden_from_keyed_clients(two_key_server):
+    """Sessions of the CLI (and from before owners existed) have no owner: no API key sees them."""
+    from plait.agents.sessions import touch
+
+    sid = new_session()
+    touch(two_key_server.settings, sid, "talk", title="from the CLI")
+    assert httpx.get(f"{two_key_server.url}/api/sessions/{sid}", headers=A).status_code == 404
+    assert _turn(two_key_server.url, A, sid).status_code == 404
