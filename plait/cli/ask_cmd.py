@@ -27,6 +27,11 @@ def ask(
 
     settings = settings_for(model)
     agent = get_agent(agent_name, settings)
+    if session:
+        from plait.agents.sessions import check_agent
+
+        # a session remembers its agent: continuing another agent's session would replace its history
+        check_agent(settings, session, str(getattr(agent, "name", "") or agent_name))
     options = {"retrieve": retrieve} if retrieve else {}
     reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], session, options))
     if json_out:

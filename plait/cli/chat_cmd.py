@@ -3,17 +3,22 @@
 Reads from a terminal interactively, or one message per line from a pipe (ending at end of input),
 so scripts can drive it. Slash commands: /exit, /help, /session, plus those the agent offers
 (``agent.commands``, e.g. /regenerate, /alts, /memory for characters).
+
+A session remembers its agent: opening it with another agent (e.g. a character's session without
+``--character``) is refused before anything is written, with the command that opens it. A slash
+command or turn that fails with a plait error prints ``error: ...`` and the chat goes on.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from plait.cli.common import ModelOption, console, settings_for
+from plait.cli.common import ModelOption, console, err_console, settings_for
+from plait.core.errors import PlaitError
 
 
 def _new_session_name() -> str:
@@ -28,13 +33,36 @@ def chat(
     retrieve: Annotated[Optional[str], typer.Option("--retrieve", help="always | never | auto (RAG agent)")] = None,
 ) -> None:
     """Chat with an agent (default: rag) or a character; sessions survive a restart."""
-    from plait.agents.base import AgentRequest, AgentReply, get_agent
+    from plait.agents.base import get_agent
+    from plait.agents.sessions import check_agent, resume_command
 
     settings = settings_for(model)
     name = f"character/{character}" if character else agent_name
     agent = get_agent(name, settings)
+    name = str(getattr(agent, "name", "") or name)  # the registered name, as sessions record it
     session = session or _new_session_name()
+    check_agent(settings, session, name)  # another agent's session: refused, nothing written
     interactive = sys.stdin.isatty()
+    _open(agent, name, session, interactive)
+    options = {"retrieve": retrieve} if retrieve else {}
+    commands = dict(getattr(agent, "commands", {}) or {})
+    for line in _messages(interactive):
+        if line.startswith("/"):
+            if not _command(line, session, commands):
+                break
+            continue
+        _guarded(_turn, agent, line, session, options, interactive)
+    if hasattr(agent, "end_session"):
+        agent.end_session(session)  # e.g. characters summarise the session into long-term memory
+    hint = f"session saved: resume with `{resume_command(session, name)}`"
+    if interactive:
+        console.print(hint, style="dim", highlight=False, markup=False)
+    else:  # stdout carries the replies of a piped chat; the hint goes beside them
+        err_console.print(hint, highlight=False, markup=False)
+
+
+def _open(agent: Any, name: str, session: str, interactive: bool) -> None:
+    """Show a resumed session's last turns (on a terminal) or a new session's greeting."""
     history = agent.history(session) if hasattr(agent, "history") else []
     if interactive:
         state = "resumed" if history else "new"
@@ -46,39 +74,50 @@ def chat(
         greeting = agent.greeting(session)
         if greeting:
             console.print(greeting, highlight=False, markup=False)
-    commands = dict(getattr(agent, "commands", {}) or {})
-    options = {"retrieve": retrieve} if retrieve else {}
 
-    for line in _messages(interactive):
-        if line.startswith("/"):
-            cmd, _, args = line.partition(" ")
-            if cmd in ("/exit", "/quit"):
-                break
-            if cmd == "/help":
-                console.print("commands: /exit /session " + " ".join(sorted(commands)), highlight=False)
-            elif cmd == "/session":
-                console.print(session)
-            elif cmd in commands:
-                console.print(commands[cmd](session, args.strip()), highlight=False, markup=False)
-            else:
-                console.print(f"unknown command {cmd}; /help lists them")
-            continue
-        request = AgentRequest([{"role": "user", "content": line}], session, options)
-        for piece in agent.stream(request):
-            if isinstance(piece, AgentReply):
-                sys.stdout.write("\n")
-                sources = piece.extras.get("sources") or []
-                if sources and interactive:
-                    from plait.cli.ask_cmd import print_sources
 
-                    print_sources(sources)
-            else:
-                sys.stdout.write(piece)
-            sys.stdout.flush()
-    if hasattr(agent, "end_session"):
-        agent.end_session(session)  # e.g. characters summarise the session into long-term memory
-    if interactive:
-        console.print(f"[dim]session saved: resume with `plait chat --session {session}`[/dim]")
+def _guarded(fn: Any, *args: Any) -> Any:
+    """Run ``fn``; a plait error (bad /alts number, model down) is printed and the chat goes on."""
+    try:
+        return fn(*args)
+    except PlaitError as exc:
+        err_console.print(f"error: {exc}", highlight=False, markup=False, soft_wrap=True)
+        return None
+
+
+def _command(line: str, session: str, commands: dict[str, Any]) -> bool:
+    """Run a slash command; False when it ends the chat."""
+    cmd, _, args = line.partition(" ")
+    if cmd in ("/exit", "/quit"):
+        return False
+    if cmd == "/help":
+        console.print("commands: /exit /session " + " ".join(sorted(commands)), highlight=False)
+    elif cmd == "/session":
+        console.print(session)
+    elif cmd in commands:
+        out = _guarded(commands[cmd], session, args.strip())
+        if out is not None:
+            console.print(out, highlight=False, markup=False)
+    else:
+        console.print(f"unknown command {cmd}; /help lists them")
+    return True
+
+
+def _turn(agent: Any, line: str, session: str, options: dict[str, Any], interactive: bool) -> None:
+    from plait.agents.base import AgentReply, AgentRequest
+
+    request = AgentRequest([{"role": "user", "content": line}], session, options)
+    for piece in agent.stream(request):
+        if isinstance(piece, AgentReply):
+            sys.stdout.write("\n")
+            sources = piece.extras.get("sources") or []
+            if sources and interactive:
+                from plait.cli.ask_cmd import print_sources
+
+                print_sources(sources)
+        else:
+            sys.stdout.write(piece)
+        sys.stdout.flush()
 
 
 def _messages(interactive: bool):

@@ -56,8 +56,9 @@ class SessionAgentMismatch(InputError):
     def __init__(self, name: str, agent: str, wanted: str):
         self.session, self.agent, self.wanted = name, agent, wanted
         super().__init__(
-            f"session {name!r} belongs to agent {agent!r}, not {wanted!r}; "
-            f"resume it with `{resume_command(name, agent)}` or pick another session name"
+            f"session {name!r} belongs to agent {agent!r}, not {wanted!r}; continue it with "
+            f"`{resume_command(name, agent)}` (or `plait ask --agent {agent} --session {name} QUESTION`), "
+            f"or use another session name"
         )
 
 
