@@ -27,10 +27,12 @@ def cmd_list(json_out: JsonOption = False) -> None:
         return
     from rich.table import Table
 
-    table = Table("name", "slug", "origin", "greetings", "lore", "era", "description")
+    table = Table("name")
+    table.add_column("slug", no_wrap=True, overflow="fold")  # the slug is what commands take: never cut it
+    for column in ("origin", "greetings", "lore", "era"):
+        table.add_column(column)
     for r in rows:
-        desc = r["description"] if len(r["description"]) <= 60 else r["description"][:59] + "…"
-        table.add_row(r["name"], r["slug"], r["origin"], str(r["greetings"]), str(r["lorebook_entries"]), r["era"], desc)
+        table.add_row(r["name"], r["slug"], r["origin"], str(r["greetings"]), str(r["lorebook_entries"]), r["era"])
     console.print(table)
     console.print("chat: plait chat --character SLUG", style="dim")
 
