@@ -63,7 +63,10 @@ def read_index(root: Path) -> dict[str, dict[str, Any]]:
 
 def write_index(root: Path, rows: dict[str, dict[str, Any]]) -> None:
     """Replace the index atomically (a reader sees the old or the new file, never half of one)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-index-", suffix=".json", dir=root)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-index-", suffix=".json", dir=root)
+    except OSError:
+        return  # a read-only data directory: listings still work, from the cards
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump({"version": INDEX_VERSION, "characters": rows}, fh, ensure_ascii=False, indent=1)
