@@ -112,3 +112,17 @@ def settings_for(model: str | None = None):
     if model:
         settings.model = model
     return settings
+
+
+def deprecated(old: str, new: str) -> None:
+    """Say on stderr that a spelling still works this release but will go (scripts read stdout)."""
+    err_console.print(f"[yellow]deprecated:[/yellow] {old} is now {new}; the old spelling goes in the next release",
+                      highlight=False, soft_wrap=True)
+
+
+def pick(new_value: Any, old_value: Any, old: str, new: str) -> Any:
+    """The value of an option that has a new spelling: the new one wins; the old one warns."""
+    if old_value is not None and new_value is None:
+        deprecated(old, new)
+        return old_value
+    return new_value

@@ -19,7 +19,7 @@ def register_commands(cli):
 @hookimpl
 def register_agents(register):
     def factory(context):
-        from plait.agents.unitcoder.agent import UnitCoderAgent
+        from plait.plugins.codeverify.agent import UnitCoderAgent
 
         return UnitCoderAgent(context)
 

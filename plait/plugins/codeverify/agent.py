@@ -6,7 +6,7 @@ import ast
 from typing import Iterator
 
 from plait.agents.base import AgentContext, AgentReply, AgentRequest
-from plait.agents.unitcoder.graph import UnitCoder, extract_code
+from plait.plugins.codeverify.graph import UnitCoder, extract_code
 
 
 class UnitCoderAgent:

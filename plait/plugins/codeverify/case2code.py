@@ -15,7 +15,7 @@ import random
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from plait.core.errors import InputError
 from plait.sandbox import Limits
@@ -218,27 +218,6 @@ def render_prompt(name: str, inputs_src: list[str], outputs: list[dict[str, str]
 
 
 # -- evaluation ------------------------------------------------------------------------------------
-def read_jsonl(path, what: str, required: Iterable[str]) -> list[dict[str, Any]]:
-    from pathlib import Path
-
-    p = Path(path)
-    if not p.is_file():
-        raise InputError(f"no such {what} file: {p}")
-    rows = []
-    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{p}:{n} is not valid JSON ({exc.msg}); fix or remove the line") from None
-        missing = [k for k in required if k not in row] if isinstance(row, dict) else list(required)
-        if missing:
-            raise InputError(f"{p}:{n} lacks {', '.join(repr(k) for k in missing)} (a {what} line needs {', '.join(required)})")
-        rows.append(row)
-    return rows
-
-
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 

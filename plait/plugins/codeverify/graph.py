@@ -12,8 +12,8 @@ import ast
 import re
 from typing import Any
 
-from plait.agents.unitcoder import prompts
-from plait.agents.unitcoder.state import UnitCoderState
+from plait.plugins.codeverify import prompts
+from plait.plugins.codeverify.state import UnitCoderState
 from plait.core.models.base import ChatModel, ChatOptions
 from plait.sandbox import Limits
 from plait.sandbox.grading import grade_unittest, unittest_ids

@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from plait.core.io import read_jsonl
 from plait.core.models.scripted import ScriptedChatModel
 from plait.plugins.codeverify.case2code import (
-    evaluate, harvest, parse_inputs, read_jsonl, run_cases, same_output,
+    evaluate, harvest, parse_inputs, run_cases, same_output,
 )
 
 SAMPLE = Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "case2code" / "test_sample.jsonl"
@@ -17,7 +18,7 @@ REF_FIELDS = ["id", "func_name", "example_str", "example_outputs"]
 def _sample():
     if not SAMPLE.is_file():
         pytest.skip(f"{SAMPLE} is absent (the shared data directory lives beside the project in CI)")
-    return read_jsonl(SAMPLE, "reference", REF_FIELDS)
+    return read_jsonl(SAMPLE, what="reference", required=REF_FIELDS)
 
 
 CORPUS_FILE = '''
@@ -112,7 +113,7 @@ def test_eval_cli_scores_gold_right_and_wrong_programs_wrong(plait_cli, sandbox_
     ref_path.write_text("".join(json.dumps(r) + "\n" for r in refs))
     gold = tmp_path / "gold.jsonl"
     gold.write_text("".join(json.dumps({"id": r["id"], "code": r["code"]}) + "\n" for r in refs))
-    res = plait_cli("eval", "case2code", str(gold), "--ref", str(ref_path), "--json", "--backend", sandbox_name)
+    res = plait_cli("eval", "case2code", "--data", str(gold), "--ref", str(ref_path), "--json", "--backend", sandbox_name)
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["n"] == 12 and data["accuracy"] >= 11 / 12 and data["backends"] == [sandbox_name]
@@ -120,7 +121,7 @@ def test_eval_cli_scores_gold_right_and_wrong_programs_wrong(plait_cli, sandbox_
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text("".join(json.dumps({"id": r["id"], "code": f"def {r['func_name']}(*a, **k):\n    return None\n"}) + "\n"
                              for r in refs[:6]))
-    data = json.loads(plait_cli("eval", "case2code", str(wrong), "--ref", str(ref_path), "--json").stdout)
+    data = json.loads(plait_cli("eval", "case2code", "--data", str(wrong), "--ref", str(ref_path), "--json").stdout)
     assert data["accuracy"] == 0.0 and data["missing"] == 6 and data["n"] == 12
 
 
@@ -129,10 +130,22 @@ def test_eval_cli_bad_input(plait_cli, tmp_path):
     ref.write_text('{"id": "a", "func_name": "f"}\n')
     pred = tmp_path / "pred.jsonl"
     pred.write_text('{"id": "a", "code": "def f(): pass"}\n')
-    res = plait_cli("eval", "case2code", str(pred), "--ref", str(ref))
+    res = plait_cli("eval", "case2code", "--data", str(pred), "--ref", str(ref))
     assert res.exit_code == 1 and "ref.jsonl:1" in res.stderr and "example_str" in res.stderr
-    res = plait_cli("eval", "case2code", str(pred), "--ref", str(tmp_path / "none.jsonl"))
+    res = plait_cli("eval", "case2code", "--data", str(pred), "--ref", str(tmp_path / "none.jsonl"))
     assert res.exit_code == 1 and "no such" in res.stderr
+    res = plait_cli("eval", "case2code", "--ref", str(ref))
+    assert res.exit_code == 1 and "--data FILE" in res.stderr
+
+
+def test_eval_cli_old_positional_spelling_still_works_with_a_notice(plait_cli, tmp_path):
+    ref = tmp_path / "ref.jsonl"
+    ref.write_text('{"id": "a", "func_name": "f"}\n')
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text('{"id": "a", "code": "def f(): pass"}\n')
+    res = plait_cli("eval", "case2code", str(pred), "--ref", str(ref))
+    assert "deprecated" in res.stderr and "--data FILE" in res.stderr
+    assert res.exit_code == 1 and "ref.jsonl:1" in res.stderr  # the old spelling reached the same validation
 
 
 def _inputs_writer(messages, options):
@@ -151,7 +164,7 @@ def test_synth_case2code_end_to_end(plait_host, plait_cli, sandbox_name, tmp_pat
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps({"id": "f1", "content": CORPUS_FILE}) + "\n" + json.dumps({"id": "f2", "content": "x = (\n"}) + "\n")
     out = tmp_path / "out"
-    res = plait_cli("synth", "case2code", str(corpus), "--out", str(out), "--json", "--backend", sandbox_name)
+    res = plait_cli("synth", "case2code", "--data", str(corpus), "--out", str(out), "--json", "--backend", sandbox_name)
     assert res.exit_code == 0, res.output
     stats = json.loads(res.stdout)
     assert (stats["functions"], stats["kept"], stats["all_raised"]) == (3, 2, 1)

@@ -3,7 +3,7 @@ scripted model and the real sandbox."""
 
 import json
 
-from plait.agents.unitcoder import UnitCoder, extract_code
+from plait.plugins.codeverify.graph import UnitCoder, extract_code
 from plait.core.models.scripted import ScriptedChatModel
 from plait.plugins.codeverify.unitcoder import extract
 
@@ -143,7 +143,7 @@ def test_code_verify_cli(plait_host, plait_cli, sandbox_name, tmp_path):
     src = tmp_path / "clamp.py"
     src.write_text(BUGGY)
     fixed = tmp_path / "fixed.py"
-    res = plait_cli("code", "verify", str(src), "--json", "--backend", sandbox_name, "--out", str(fixed), "--k", "1")
+    res = plait_cli("code", "verify", str(src), "--json", "--backend", sandbox_name, "--out", str(fixed), "--candidates", "1")
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert data["status"] == "passed" and data["passed_round"] == 1 and data["entry"] == "clamp"
@@ -170,8 +170,8 @@ def test_synth_unitcoder_end_to_end(plait_host, plait_cli, sandbox_name, tmp_pat
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text(json.dumps({"id": "c1", "content": CORPUS}) + "\n")
     out = tmp_path / "out"
-    res = plait_cli("synth", "unitcoder", str(corpus), "--out", str(out), "--json", "--backend", sandbox_name,
-                    "--rounds", "1", "--k", "1")
+    res = plait_cli("synth", "unitcoder", "--data", str(corpus), "--out", str(out), "--json", "--backend", sandbox_name,
+                    "--rounds", "1", "--candidates", "1")
     assert res.exit_code == 0, res.output
     stats = json.loads(res.stdout)
     assert (stats["functions"], stats["passed"], stats["polished"], stats["failed"], stats["no_tests"]) == (3, 1, 1, 1, 1)
@@ -188,7 +188,7 @@ def test_unitcoder_agent(plait_settings, sandbox_name):
     from plait.core.host import get_host
 
     assert "unitcoder" in get_host().agents.names()
-    from plait.agents.unitcoder.agent import UnitCoderAgent
+    from plait.plugins.codeverify.agent import UnitCoderAgent
 
     agent = UnitCoderAgent(AgentContext(plait_settings, _model=scripted([GOOD]), options={"backend": sandbox_name, "k": 1}))
     reply = agent.invoke(AgentRequest([{"role": "user", "content": f"Please check:\n```python\n{BUGGY}```"}]))
