@@ -164,21 +164,43 @@ def chunk_count(settings: Settings, collection_name: str, collection) -> int:
     return seen[2]
 
 
+_STALE: set[tuple[str, str]] = set()  # indexes that named chunks Chroma could not find
+_REBUILT: dict[tuple[str, str], str] = {}  # key -> signature of the last forced rebuild
+
+
+def forget_index(settings: Settings, collection_name: str) -> None:
+    """The index named a chunk the store does not hold: rebuild it from Chroma on the next question.
+
+    One forced rebuild per signature: if the store itself still lists the chunk, rebuilding again
+    on every question would cost a full build each time for nothing (retrieval skips the chunk).
+    """
+    key = (str(settings.home), _stem(settings, collection_name))
+    with _LOCK:
+        _COUNTS.pop(key, None)  # re-read the chunk count too
+        cached = _CACHE.get(key)
+        if cached is not None and _REBUILT.get(key) != cached.signature:
+            _STALE.add(key)
+
+
 def get_index(settings: Settings, collection_name: str, collection, count: int | None = None) -> BM25Index:
     """The BM25 index matching the store now: from memory, from disk, or rebuilt."""
     sig = signature(settings, collection_name, collection, count)
     key = (str(settings.home), _stem(settings, collection_name))
     with _LOCK:
         cached = _CACHE.get(key)
-        if cached is not None and cached.signature == sig:
+        forced = key in _STALE
+        if cached is not None and cached.signature == sig and not forced:
             return cached
         target = _dir(settings, collection_name)
-        index = _load(target, sig)
+        index = None if forced else _load(target, sig)
         if index is None:
             index = _build(collection, sig)
             try:
                 _save(index, target)
             except OSError:
                 pass  # a read-only home still answers, it just rebuilds next process
+        if forced:
+            _STALE.discard(key)
+            _REBUILT[key] = sig
         _CACHE[key] = index
         return index

@@ -26,11 +26,13 @@ from plait.retrieval.docstore import (
     bump_generation, committed_docs, ingest_lock, load_docstore, save_docstore,
 )
 from plait.retrieval.readers import SkipFile, iter_files, read_file
+from plait.retrieval.sections import write_sections
 from plait.retrieval.store import flatten_metadata, get_collection
 from plait.retrieval.types import IngestReport
 
 BATCH_DOCS = 16  # files per pipeline run: big enough to batch embeddings, small enough to lose little on a crash
 BATCH_CHARS = 400_000
+SECTION_CHARS = 200_000  # a file larger than this is chunked, embedded and written section by section
 PERSIST_EVERY_S = 5.0  # large docstores are rewritten at most this often (and always at the end)
 HANG_HOOK = "PLAIT_TEST_INGEST_HANG_AFTER"  # test hook: stop forever after N files reach Chroma, before commit
 
@@ -68,12 +70,23 @@ def _document(file: Path, display: str, text: str, file_type: str, extra: dict, 
     return doc
 
 
+def _gather(inputs: list[tuple[Path, str, bool]], report: IngestReport) -> dict[Path, str]:
+    """resolved file -> display name; links leaving their folder or broken are skipped and named."""
+    files: dict[Path, str] = {}
+    for root, given, is_dir in inputs:
+        links: list[tuple[Path, str]] = []
+        for file in iter_files(root, links):
+            files.setdefault(file.resolve(), _display(file, root, given, is_dir))
+        for link, why in links:
+            report.skipped += 1
+            report.warnings.append(f"skipped {_display(link, root, given, is_dir)}: {why}")
+    return files
+
+
 def build_pipeline(settings: Settings, embedder: Embedder, collection, docstore):
     """The LlamaIndex pipeline plait ingests with (explicit embedder, Chroma store, docstore)."""
     from llama_index.core.ingestion import DocstoreStrategy, IngestionPipeline
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    from plait.retrieval.llama import ChunkNumberer, PlaitEmbedding, make_splitter
+    from plait.retrieval.llama import ChunkNumberer, PlaitEmbedding, batched_store, make_splitter
 
     return IngestionPipeline(
         transformations=[
@@ -81,7 +94,7 @@ def build_pipeline(settings: Settings, embedder: Embedder, collection, docstore)
             ChunkNumberer(),
             PlaitEmbedding(embedder),
         ],
-        vector_store=ChromaVectorStore(chroma_collection=collection),
+        vector_store=batched_store(collection),
         docstore=docstore,
         # plait classifies files itself and scopes deletions to the folders given with --sync;
         # the pipeline's UPSERTS strategy then replaces changed documents by id.
@@ -121,12 +134,8 @@ def ingest_paths(
 
     check_chunking(settings.chunk_size, settings.chunk_overlap, embedder)
     inputs = _resolve_inputs(paths)
-    files: dict[Path, str] = {}
-    for root, given, is_dir in inputs:
-        for file in iter_files(root):
-            files.setdefault(file.resolve(), _display(file, root, given, is_dir))
-
     report = IngestReport()
+    files = _gather(inputs, report)
     name = settings.collection
     chunking = f"{embedder.id}:{settings.chunk_size}/{settings.chunk_overlap}"
     with ingest_lock(settings, name):
@@ -148,20 +157,43 @@ def ingest_paths(
                 save_docstore(docstore, settings, name)
                 state["persisted"], state["dirty"] = time.monotonic(), False
 
-        def flush(batch: list) -> None:
-            if not batch:
-                return
+        def write(batch: list) -> int:
+            """Chunks written for ``batch``; raises if any of its files failed."""
             ids = [doc.id_ for doc, _ in batch]
             bump_generation(settings, name)
             collection.delete(where={"document_id": {"$in": ids}})  # old versions and crash strays
-            nodes = pipeline.run(documents=[doc for doc, _ in batch], store_doc_text=False)
+            small = [doc for doc, _ in batch if len(doc.text) <= SECTION_CHARS]
+            chunks = len(pipeline.run(documents=small, store_doc_text=False)) if small else 0
+            for doc, _ in batch:
+                if len(doc.text) > SECTION_CHARS:  # bounded memory: one section's chunks at a time
+                    chunks += write_sections(doc, settings, embedder, collection, SECTION_CHARS)
+                    docstore.set_document_hash(doc.id_, doc.hash)
+            bump_generation(settings, name)  # again: an index built while we wrote is stale now
+            return chunks
+
+        def flush(batch: list) -> None:
+            if not batch:
+                return
+            try:
+                chunks = write(batch)
+            except Exception as exc:
+                if len(batch) > 1:  # find the file that failed; the others are stored
+                    for one in list(batch):
+                        flush([one])
+                    batch.clear()
+                    return
+                _forget_failed(batch[0][0], exc, collection, docstore, report)
+                committed.pop(batch[0][0].id_, None)
+                state["dirty"] = True
+                batch.clear()
+                return
             state["files"] += len(batch)
             if hang_after and state["files"] >= hang_after:
                 sys.stderr.write(f"{HANG_HOOK}: {state['files']} files in Chroma, not committed\n")
                 sys.stderr.flush()
                 while True:
                     time.sleep(60)
-            report.chunks += len(nodes)
+            report.chunks += chunks
             for doc, kind in batch:
                 setattr(report, kind, getattr(report, kind) + 1)
                 committed[doc.id_] = doc.hash
@@ -201,6 +233,17 @@ def ingest_paths(
             bar.close()
             commit(force=True)
     return report
+
+
+def _forget_failed(doc, exc: Exception, collection, docstore, report: IngestReport) -> None:
+    """A file whose chunks could not be written: remove what was written, skip it and name it."""
+    collection.delete(where={"document_id": {"$in": [doc.id_]}})
+    docstore.delete_document(doc.id_, raise_error=False)  # no commit record: the next run retries it
+    report.skipped += 1
+    report.warnings.append(
+        f"skipped {doc.metadata.get('source', doc.id_)}: could not be chunked or stored "
+        f"({type(exc).__name__}: {exc}); the other files were stored, run `plait ingest` again after fixing it"
+    )
 
 
 def _sync_deletes(inputs, files, committed, collection, docstore, report) -> None:

@@ -8,6 +8,7 @@ skipped, and the caller reports each one by name.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -35,26 +36,52 @@ class FileText:
     extra: dict = field(default_factory=dict)  # e.g. {"pages": 3} for a PDF
 
 
-def iter_files(root: Path, _seen: set[Path] | None = None) -> Iterator[Path]:
+def iter_files(root: Path, links: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
     """Files under ``root`` in sorted order, skipping hidden entries and cache folders.
 
-    Symlinked folders are followed once (a link back to a parent cannot loop forever).
+    A symbolic link is followed only when its target lies inside ``root`` (a folder is walked once,
+    so a link back to a parent cannot loop). A link that leaves ``root`` (say to ``/etc/shadow``)
+    or points nowhere is not followed; it is appended to ``links`` as (link, why) for the caller
+    to report by name.
     """
     if root.is_file():
         yield root
         return
-    seen = _seen if _seen is not None else set()
-    real = root.resolve()
+    yield from _walk(root, root.resolve(), set(), links if links is not None else [])
+
+
+def _walk(folder: Path, top: Path, seen: set[Path], links: list[tuple[Path, str]]) -> Iterator[Path]:
+    real = folder.resolve()
     if real in seen:
         return
     seen.add(real)
-    for entry in sorted(root.iterdir(), key=lambda p: p.name):
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.startswith(".") or entry.name in SKIP_DIRS:
             continue
+        if entry.is_symlink():
+            why = _link_problem(entry, top)
+            if why:
+                links.append((entry, why))
+                continue
         if entry.is_dir():
-            yield from iter_files(entry, seen)
+            yield from _walk(entry, top, seen, links)
         elif entry.is_file():
             yield entry
+
+
+def _link_problem(link: Path, top: Path) -> str | None:
+    """Why ``link`` must not be followed, or None when its target lies inside ``top``."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        try:
+            dest = os.readlink(link)
+        except OSError:
+            dest = "?"
+        return f"broken symbolic link (its target {dest} does not exist)"
+    if not target.is_relative_to(top):
+        return f"symbolic link to {target}, outside the ingested folder {top}; not followed"
+    return None
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -18,19 +18,22 @@ import math
 
 from plait.core.config import Settings
 from plait.core.models.base import Embedder
-from plait.retrieval.bm25 import chunk_count, get_index, tokenize
-from plait.retrieval.store import get_collection, similarity
+from plait.retrieval.bm25 import chunk_count, forget_index, get_index, tokenize
+from plait.retrieval.docstore import read_generation
+from plait.retrieval.store import fresh_client, get_collection, similarity
 from plait.retrieval.types import Hit
 
 RRF_K = 60
 INTERNAL_KEYS = {"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id"}
 
 
-def _cosine(a: list[float], b: list[float]) -> float:
+def _cosine(a, b) -> float:
+    """Cosine of two vectors as a plain float (Chroma returns stored vectors as numpy arrays)."""
+    a, b = [float(x) for x in a], [float(y) for y in b]
     dot = sum(x * y for x, y in zip(a, b))
     na = math.sqrt(sum(x * x for x in a)) or 1.0
     nb = math.sqrt(sum(y * y for y in b)) or 1.0
-    return dot / (na * nb)
+    return float(dot / (na * nb))
 
 
 class Retriever:
@@ -40,7 +43,16 @@ class Retriever:
         self.settings = settings
         self.embedder = embedder
         self.name = collection or settings.collection
+        self.generation = read_generation(settings, self.name)
         self.collection = get_collection(settings, self.name, embedder.id)
+
+    def _refresh(self) -> None:
+        """Another process ingested since this retriever opened the store: look at it anew."""
+        generation = read_generation(self.settings, self.name)
+        if generation != self.generation:
+            client = fresh_client(self.settings, generation)
+            self.collection = get_collection(self.settings, self.name, self.embedder.id, client)
+            self.generation = generation
 
     def count(self) -> int:
         """Chunks in the store."""
@@ -49,6 +61,7 @@ class Retriever:
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` (default ``settings.top_k``), best first."""
         k = k or self.settings.top_k
+        self._refresh()
         total = chunk_count(self.settings, self.name, self.collection)
         if total == 0 or not query.strip():
             return []
@@ -89,10 +102,30 @@ class Retriever:
         return hits
 
     def _fill_sparse_only(self, top: list[str], rows: dict[str, dict], qvec: list[float]) -> None:
-        """Text, metadata and cosine similarity for chunks that only BM25 found."""
+        """Text, metadata and cosine similarity for chunks that only BM25 found.
+
+        The BM25 index can name a chunk this process cannot fetch: deleted by another process, or
+        written by another process that this process's Chroma view does not hold yet. Such a chunk
+        is left out of the hits (never an error), and the index is marked stale so the next
+        question rebuilds it.
+        """
         missing = [cid for cid in top if "text" not in rows[cid]]
         if not missing:
             return
-        got = self.collection.get(ids=missing, include=["documents", "metadatas", "embeddings"])
-        for cid, doc, meta, emb in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-            rows[cid].update(text=doc or "", meta=meta or {}, similarity=_cosine(qvec, list(emb)))
+        found = 0
+        for cid, doc, meta, emb in self._fetch(missing):
+            rows[cid].update(text=doc or "", meta=meta or {}, similarity=_cosine(qvec, emb))
+            found += 1
+        if found < len(missing):
+            forget_index(self.settings, self.name)
+
+    def _fetch(self, ids: list[str]) -> list[tuple]:
+        """(id, document, metadata, embedding) for the ``ids`` Chroma can find; the others are skipped."""
+        include = ["documents", "metadatas", "embeddings"]
+        try:
+            got = self.collection.get(ids=ids, include=include)
+        except Exception:  # chromadb raises InternalError("Error finding id") for one unknown id
+            if len(ids) == 1:
+                return []
+            return [row for cid in ids for row in self._fetch([cid])]
+        return list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]))

@@ -1,9 +1,41 @@
-"""What retrieval and ingestion return."""
+"""What retrieval and ingestion return, and ``jsonable`` that keeps them plain JSON."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON types (dict with str keys, list, str, int, float, bool, None).
+
+    Checkpointers serialise state with msgpack/JSON, which refuse numpy scalars and arrays, and
+    Chroma hands out exactly those (stored embeddings, distances). numpy-like scalars and arrays
+    become Python numbers and lists (``.item()``/``.tolist()``), tuples and sets become lists,
+    paths become strings, non-finite floats become None; anything else becomes its ``str``, so a
+    stray type can never lose a chat turn.
+    """
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, PurePath):
+        return str(value)
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # numpy scalar or array, without importing numpy
+        return jsonable(value.tolist())
+    return str(value)
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 @dataclass
@@ -17,8 +49,15 @@ class Hit:
     id: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Scores are plain Python floats whatever numpy handed us: hits go into checkpointed state.
+        self.chunk = int(self.chunk)
+        self.score = float(self.score)
+        self.similarity = _number(self.similarity)
+        self.bm25 = _number(self.bm25)
+
     def to_json(self) -> dict:
-        return asdict(self)
+        return jsonable(asdict(self))
 
 
 @dataclass

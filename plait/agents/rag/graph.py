@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 from plait.agents.base import AgentContext, AgentReply, AgentRequest
 from plait.agents.rag import prompts
-from plait.agents.rag.state import RagState
+from plait.agents.rag.state import RagState, plain, plain_node
 from plait.core.errors import InputError
 from plait.core.gates import GateDecision
 from plait.core.models.base import ChatOptions
@@ -111,9 +111,10 @@ class RagAgent:
         from langgraph.graph import END, START, StateGraph
 
         graph = StateGraph(RagState)
-        graph.add_node("gate", self._decide)
-        graph.add_node("retrieve", self._retrieve)
-        graph.add_node("answer", self._answer)
+        # plain_node: whatever a gate, the store or the model hands back, the checkpoint gets JSON types.
+        graph.add_node("gate", plain_node(self._decide))
+        graph.add_node("retrieve", plain_node(self._retrieve))
+        graph.add_node("answer", plain_node(self._answer))
         graph.add_edge(START, "gate")
         graph.add_conditional_edges("gate", self._route, {"retrieve": "retrieve", "answer": "answer"})
         graph.add_edge("retrieve", "answer")
@@ -146,7 +147,7 @@ class RagAgent:
             # stateless: earlier turns come from the request itself
             graph, config = self.graph, {}
             state["history"] = [m for m in request.messages[:-1] if m.get("role") in ("user", "assistant")]
-        return graph, state, config
+        return graph, plain(state), config
 
     def _reply(self, state: dict, request: AgentRequest) -> AgentReply:
         if request.session:
@@ -160,7 +161,7 @@ class RagAgent:
             "gate": state["gate"],
             "not_found": bool(state.get("rejected")),
         }
-        return AgentReply(state["answer"], extras, request.session, state.get("alternatives", []))
+        return AgentReply(state["answer"], plain(extras), request.session, state.get("alternatives", []))
 
     def history(self, session: str) -> list[dict]:
         """The user/assistant turns checkpointed in ``session`` (empty for a new session)."""

@@ -1,0 +1,75 @@
+"""Large files ingest; a file that cannot be read is skipped and named, never the whole run (issue 11.3).
+
+Before: one 3 MB text became a single Chroma write past the client's max batch size, a 10 MB one
+also ran into NLTK's wall-clock regex timeout, and either failed the whole folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from plait.core.models import get_embedder
+from plait.retrieval.retrieve import Retriever
+
+
+def big_text(path, megabytes: float, marker: str) -> None:
+    """Short sentences (many chunks per MB), ``marker`` in the very last one; written in pieces."""
+    line = "Ab cd. Ef gh ij. Kl mn op qr.\n"
+    with open(path, "w") as fh:
+        for _ in range(int(megabytes * 1_000_000 / len(line))):
+            fh.write(line)
+        fh.write(f"The final sentence names {marker}.\n")
+
+
+def ingest_cli(folder) -> subprocess.CompletedProcess:
+    """`plait ingest --json` in a subprocess; as root, without the capabilities that bypass file modes."""
+    cmd = [sys.executable, "-m", "plait", "ingest", str(folder), "--json"]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("running as root needs setpriv (util-linux) to make a file unreadable")
+        cmd = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ), timeout=1800)
+
+
+def test_3mb_and_12mb_files_ingest_next_to_an_unreadable_one(settings, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a-small.md").write_text("The lighthouse keeper logs every passing ship.")
+    big_text(folder / "b-three.txt", 3.2, "zanzibarquill")
+    big_text(folder / "c-twelve.txt", 12.0, "quokkamarble")
+    locked = folder / "d-locked.md"
+    locked.write_text("You should never see this sentence.")
+    locked.chmod(0)
+    (folder / "e-after.md").write_text("The harbour master signs the ledger at noon.")
+
+    done = ingest_cli(folder)
+    locked.chmod(0o644)
+    assert done.returncode == 0, done.stderr[-3000:]
+    counts = json.loads(done.stdout)
+    assert counts["added"] == 4 and counts["skipped"] == 1, counts
+    err = " ".join(done.stderr.split())
+    assert "d-locked.md" in err and "cannot read" in err
+
+    retriever = Retriever(settings, get_embedder(None, settings))
+    assert retriever.count() == counts["chunks"] > retriever.collection._client.get_max_batch_size()
+    for query, source in [("zanzibarquill", "b-three.txt"), ("quokkamarble", "c-twelve.txt"),
+                          ("lighthouse keeper ship", "a-small.md"), ("harbour master ledger", "e-after.md")]:
+        hits = retriever.retrieve(query, k=3)
+        assert hits and hits[0].source.endswith(source), (query, [h.source for h in hits])
+    chunks = retriever.collection.get(where={"file_name": "c-twelve.txt"}, include=["metadatas"])
+    numbers = sorted(m["chunk"] for m in chunks["metadatas"])
+    assert numbers == list(range(len(numbers)))  # one numbering across the file's sections
+    assert sorted(chunks["ids"]) == sorted(f"{folder / 'c-twelve.txt'}#{n}" for n in numbers)
+    # bounded memory: the child never held the whole 12 MB file's chunks and vectors at once
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert peak_mb < 1500, peak_mb
+
+    again = json.loads(ingest_cli(folder).stdout)  # unchanged large files are recognised
+    assert again["updated"] == 0 and again["added"] == 1 and again["chunks"] == 1  # d-locked.md, readable now
