@@ -52,8 +52,11 @@ def _limits(timeout: float | None, memory: int | None):
         kw["memory_mb"] = memory
     try:
         return Limits(**kw)
-    except ValueError as exc:
-        raise InputError(str(exc)) from None
+    except ValueError as exc:  # name the flag the user typed, not the dataclass field
+        flag = "--timeout" if "timeout_s" in str(exc) else "--memory"
+        what = "a positive, finite number of seconds" if flag == "--timeout" else "a positive whole number of MB"
+        value = timeout if flag == "--timeout" else memory
+        raise InputError(f"{flag} must be {what}, got {value!r}; e.g. {flag} 10") from None
 
 
 @hookimpl

@@ -5,6 +5,15 @@ read-only root with size-capped tmpfs ``/work`` and ``/tmp``, every capability d
 no-new-privileges, user ``nobody``, auto-removed. A run takes a started container, execs the
 bootstrap in it, and the container is killed afterwards: nothing persists between runs, and no
 daemon outlives its run. Warm containers only hide the start-up latency.
+
+No container outlives the process that made it, even one killed with SIGKILL:
+- lifeline: the container's main process is ``cat`` on a stdin that docker closes when our one
+  attached connection closes (``StdinOnce``); the kernel closes that connection when we die,
+  so ``cat`` ends, the container stops (its execs with it) and docker removes it.
+- labels + reaper: every container carries ``plait.sandbox=1`` and its owner (host, pid and the
+  pid's start time, so a reused pid is not mistaken for the owner); the first availability
+  check of every backend instance kills labelled containers whose owner is gone (one left
+  created-but-never-started, or from an engine that lost the attach).
 """
 
 from __future__ import annotations
@@ -24,11 +33,36 @@ from plait.sandbox.types import ExecResult, Limits
 USER = "65534:65534"
 WORKDIR = "/work"
 LABEL = "plait.sandbox"
-OWNER = "plait.owner"  # host:pid of the process whose pool made the container
+OWNER = "plait.owner"  # host:pid:start-time of the process that made the container
+OWNER_PID = "plait.owner-pid"  # the pid alone, for `docker ps --filter label=plait.owner-pid=N`
+LIFELINE = ["cat"]  # main process: ends when docker closes its stdin (our attach connection closed)
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def _start_time(pid: int) -> str | None:
+    """The pid's start time in clock ticks since boot (/proc/PID/stat field 22); None if gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]  # fields after "(comm)" start at field 3
 
 
 def _owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or ''}"
+
+
+def _owner_gone(owner: str, host: str) -> bool:
+    """True when ``owner`` (host:pid[:start]) names a process of this host that no longer runs."""
+    name, _, rest = owner.partition(":")
+    pid, _, start = rest.partition(":")
+    if name != host or not pid.isdigit():
+        return False  # another host's engine client, or not ours to judge
+    now = _start_time(int(pid))
+    if now is None:
+        return not _alive(int(pid))  # no /proc (or hidden): fall back to signal 0
+    return bool(start) and now != start  # same pid, another process: the owner died
 
 
 def _alive(pid: int) -> bool:
@@ -39,7 +73,6 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-CGROUP = Path("/sys/fs/cgroup")
 
 
 class DockerSandbox:
@@ -58,6 +91,7 @@ class DockerSandbox:
         self._lock = threading.Lock()
         self._refilling: set[tuple] = set()
         self._threads: list[threading.Thread] = []
+        self._lifelines: dict[str, object] = {}  # container id -> its attached stdin (socket or SocketIO)
         atexit.register(self.close)
 
     # -- availability ---------------------------------------------------------------------
@@ -93,18 +127,9 @@ class DockerSandbox:
         self._reap_orphans()
         return self._ok
 
-    def _reap_orphans(self) -> None:
-        """Kill warm containers left by plait processes of this host that have died."""
-        host = socket.gethostname()
-        try:
-            found = self.client.api.containers(filters={"label": LABEL})
-        except Exception:
-            return
-        for c in found:
-            owner = (c.get("Labels") or {}).get(OWNER, "")
-            name, _, pid = owner.rpartition(":")
-            if name == host and pid.isdigit() and not _alive(int(pid)):
-                self._kill(c["Id"])
+    def _reap_orphans(self) -> list[str]:
+        """Remove containers left by plait processes of this host that have died; their ids."""
+        return reap_orphans(self.client)
 
     # -- containers -----------------------------------------------------------------------
     @staticmethod
@@ -114,10 +139,8 @@ class DockerSandbox:
     def _create(self, key: tuple) -> str:
         memory_mb, pids, files_mb = key
         mem = (memory_mb + 2 * files_mb) * harness.MB  # tmpfs pages are charged to the container
-        container = self.client.containers.run(
-            self.image,
-            ["sleep", "infinity"],
-            detach=True,
+        api = self.client.api
+        host_config = api.create_host_config(
             auto_remove=True,
             network_mode="none",
             mem_limit=mem,
@@ -128,14 +151,24 @@ class DockerSandbox:
             tmpfs={WORKDIR: f"size={files_mb}m,mode=1777", "/tmp": f"size={files_mb}m,mode=1777"},
             cap_drop=["ALL"],
             security_opt=["no-new-privileges"],
-            user=USER,
-            working_dir=WORKDIR,
-            hostname="sandbox",
-            labels={LABEL: "1", OWNER: _owner()},
-            environment={},
             ipc_mode="private",
         )
-        return container.id
+        cid = api.create_container(
+            self.image, LIFELINE, user=USER, working_dir=WORKDIR, hostname="sandbox",
+            labels={LABEL: "1", OWNER: _owner(), OWNER_PID: str(os.getpid())}, environment={},
+            # not detached + stdin_open: docker-py sets AttachStdin and StdinOnce (`docker run -i`)
+            stdin_open=True, detach=False, host_config=host_config,
+        )["Id"]
+        try:
+            # attached before the start, so there is no moment when the container runs unowned
+            sock_io = api.attach_socket(cid, params={"stdin": 1, "stream": 1})
+            api.start(cid)
+        except Exception:
+            api.remove_container(cid, force=True)
+            raise
+        with self._lock:  # the object docker-py returned: it also keeps the HTTP response alive
+            self._lifelines[cid] = sock_io
+        return cid
 
     def _take(self, key: tuple) -> str:
         with self._lock:
@@ -179,10 +212,15 @@ class DockerSandbox:
         thread.start()
 
     def _kill(self, cid: str, wait: bool = False) -> None:
+        with self._lock:
+            lifeline = self._lifelines.pop(cid, None)
         try:
             self.client.api.kill(cid)
         except Exception:
             return  # already gone (auto-removed)
+        finally:
+            if lifeline is not None:
+                _close(lifeline)
         if wait:  # no process of the run may outlive it: wait until the container has stopped
             try:
                 self.client.api.wait(cid, timeout=10)
@@ -299,6 +337,37 @@ class DockerSandbox:
         if code == 1 and result.stderr.startswith("plait-bootstrap: "):
             result.status, result.detail = "sandbox_error", result.stderr.strip()[:500]
         return result
+
+
+def _close(sock_io: object) -> None:
+    """Close a lifeline now: shutdown acts on the descriptor even while wrappers still hold it."""
+    sock = getattr(sock_io, "_sock", sock_io)
+    for step in (lambda: sock.shutdown(socket.SHUT_RDWR), sock.close, getattr(sock_io, "close", lambda: None)):
+        try:
+            step()
+        except OSError:
+            pass
+
+
+def reap_orphans(client) -> list[str]:
+    """Kill and remove every plait container (running or never started) whose owner is gone.
+
+    Only owners on this host are judged: another host's process cannot be checked from here.
+    """
+    host = socket.gethostname()
+    try:
+        found = client.api.containers(all=True, filters={"label": LABEL})
+    except Exception:
+        return []
+    reaped = []
+    for c in found:
+        if _owner_gone((c.get("Labels") or {}).get(OWNER, ""), host):
+            try:
+                client.api.remove_container(c["Id"], force=True)  # SIGKILL + remove, any state
+            except Exception:
+                continue  # gone meanwhile (auto-removed) or being removed already
+            reaped.append(c["Id"])
+    return reaped
 
 
 class _Demux:

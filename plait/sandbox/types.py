@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -9,6 +10,10 @@ from typing import Protocol, runtime_checkable
 # it raised itself); "killed" = something outside the limits killed it; "sandbox_error" = the
 # sandbox itself broke (never the code's fault).
 STATUSES = ("ok", "failed", "timeout", "memory_limit", "output_limit", "killed", "sandbox_error")
+
+
+def _positive_finite(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 @dataclass(frozen=True)
@@ -23,11 +28,19 @@ class Limits:
     cpu_s: float | None = None  # CPU seconds; None = the wall timeout only
 
     def __post_init__(self) -> None:
-        for name in ("timeout_s", "memory_mb", "output_bytes", "pids", "files_mb"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
-        if self.cpu_s is not None and self.cpu_s <= 0:
-            raise ValueError(f"Limits.cpu_s must be positive or None, got {self.cpu_s!r}")
+        # nan compares False with everything and inf never expires: both would silently turn a
+        # limit off, so only positive finite numbers pass (bools are not numbers here)
+        for name in ("timeout_s", "cpu_s"):
+            value = getattr(self, name)
+            if value is None and name == "cpu_s":
+                continue
+            if not _positive_finite(value):
+                extra = " or None" if name == "cpu_s" else ""
+                raise ValueError(f"Limits.{name} must be a positive, finite number of seconds{extra}, got {value!r}")
+        for name in ("memory_mb", "output_bytes", "pids", "files_mb"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise ValueError(f"Limits.{name} must be a positive whole number, got {value!r}")
 
 
 @dataclass
