@@ -9,4 +9,5 @@ from __future__ import annotations
 
 SHIMS: tuple[str, ...] = (
     "plait.core.models.internlm2",  # -> plait.plugins.math.internlm2
+    "plait.agents.character.lore",  # -> plait.plugins.characters.lore
 )

@@ -101,7 +101,7 @@ class AgentPool:
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> list[ModelEntry]:
         """Every agent and every character, as the models the API offers."""
-        from plait.agents.character.source import IndexedCharacterSource
+        from plait.core.characters import IndexedCharacterSource
         from plait.core.host import get_host
 
         host = get_host()

@@ -1,16 +1,4 @@
-"""The character agent: a LangGraph chat graph for character cards and Character-LLM personas.
+"""Deprecated: the character agent moved to ``plait.plugins.characters`` (removed in the next release).
 
-``state.py`` (what a session checkpoints), ``graph.py`` (recall -> respond -> remember),
-``prompts.py`` (card-spec prompt assembly), ``lore.py`` (lorebook scan), ``memory.py``
-(the character's Chroma collection, scoped per session owner), ``agent.py`` (the Agent the host
-hands out), ``source.py`` (the optional ``index()`` capability of a character source).
+Only ``plait.agents.character.lore`` remains, as a shim that docs promised (see ``plait._deprecated``).
 """
-
-from __future__ import annotations
-
-
-def make_agent(context, character):
-    """A CharacterAgent for ``character`` (imports LangGraph only when used)."""
-    from plait.agents.character.agent import CharacterAgent
-
-    return CharacterAgent(context, character)

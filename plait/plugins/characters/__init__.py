@@ -1,6 +1,11 @@
 """Built-in plugin: characters (cards, plait TOML, examples), the ``character`` agent, and
 ``plait characters ...`` (list, show, import, export, remove, build-data, interview).
 
+The whole capability lives here: the character store and card formats (``store``, ``cards``,
+``tomlfile``, ``catalog``), the agent (``factory`` -> ``agent``, with ``graph``, ``state``,
+``prompts``, ``lore``, ``memory``), Character-LLM data building (``pipeline``, ``scripts``), the
+interview benchmark and the CLI. The ``Character`` type itself is a contract: ``plait.Character``.
+
 Kept cheap to import: everything heavy loads inside the hook bodies' callees.
 """
 
@@ -16,19 +21,11 @@ def register_characters(register):
     register("builtin", BuiltinSource())
 
 
-def _character_agent(context):
-    from plait.agents.character import make_agent
-    from plait.core.errors import InputError
-    from plait.plugins.characters.store import find_character
-
-    if not context.arg:
-        raise InputError("the character agent needs a character: use agent `character/NAME` (see `plait characters list`)")
-    return make_agent(context, find_character(context.arg, context.settings))
-
-
 @hookimpl
 def register_agents(register):
-    register("character", _character_agent)
+    from plait.plugins.characters.factory import AGENT_NAME, CharacterAgentFactory
+
+    register(AGENT_NAME, CharacterAgentFactory())
 
 
 @hookimpl

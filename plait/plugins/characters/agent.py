@@ -20,10 +20,21 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator
 
-from plait.agents.base import AgentContext, AgentReply, AgentRequest
-from plait.agents.character import prompts
-from plait.agents.character.memory import LOCAL_OWNER, CharacterMemory, owner_scope
+from plait.agents.base import (
+    AgentContext,
+    AgentReply,
+    AgentRequest,
+    SupportsCommands,
+    SupportsEndSession,
+    SupportsGreeting,
+    SupportsHistory,
+    SupportsRegenerate,
+)
+from plait.agents.graph_agent import GraphAgent
+from plait.core.characters import Character
 from plait.core.errors import InputError
+from plait.plugins.characters import prompts
+from plait.plugins.characters.memory import LOCAL_OWNER, CharacterMemory, owner_scope
 
 
 def _flag(value: Any) -> bool:
@@ -33,12 +44,12 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
-class CharacterAgent:
+class CharacterAgent(GraphAgent, SupportsHistory, SupportsGreeting, SupportsCommands, SupportsRegenerate,
+                     SupportsEndSession):
     description = "Chat with a character (Character-LLM persona, character card, lorebook, long-term memory)"
 
-    def __init__(self, context: AgentContext, character: Any):
-        self.context = context
-        self.settings = context.settings
+    def __init__(self, context: AgentContext, character: Character):
+        super().__init__(context)
         self.character = character
         self.name = f"character/{character.slug}"
         table = self.settings.table("characters")
@@ -57,7 +68,6 @@ class CharacterAgent:
         self.shared_memory = conf("shared_memory", False, _flag)
         self.memory = CharacterMemory(self.settings, character.slug, shared=self.shared_memory)
         self._profile_indexed = False
-        self._graphs: dict[bool, Any] = {}
         self.commands: dict[str, Callable[[str | None, str], str]] = {
             "/regenerate": self._cmd_regenerate,
             "/alts": self._cmd_alts,
@@ -98,42 +108,23 @@ class CharacterAgent:
             self.memory.add_summary(session, text, upto, scope)
         return text
 
-    def graph(self, persistent: bool):
-        if persistent not in self._graphs:
-            from plait.agents.character.graph import build_graph
+    # -- GraphAgent hooks: per-turn options travel in config["configurable"], never in state ------
+    def build_graph(self, checkpointer: Any | None) -> Any:
+        from plait.plugins.characters.graph import build_graph
 
-            saver = None
-            if persistent:
-                from plait.agents.sessions import checkpointer
+        return build_graph(self, checkpointer)
 
-                saver = checkpointer(self.settings)
-            self._graphs[persistent] = build_graph(self, saver)
-        return self._graphs[persistent]
-
-    @staticmethod
-    def _config(session: str) -> dict[str, Any]:
-        return {"configurable": {"thread_id": session}}
-
-    def state(self, session: str) -> dict[str, Any]:
-        return dict(self.graph(True).get_state(self._config(session)).values or {})
-
-    def history(self, session: str) -> list[dict[str, Any]]:
-        """The session's chat so far (greeting first)."""
-        return list(self.state(session).get("messages") or [])
-
-    # -- Agent protocol ---------------------------------------------------------------------------
-    def _input(self, request: AgentRequest, action: str = "reply") -> dict[str, Any]:
+    def graph_input(self, request: AgentRequest, action: str = "reply") -> dict[str, Any]:
         msgs = [m for m in request.messages if m.get("role") in ("user", "assistant")]
         if action == "reply" and not any(m.get("role") == "user" for m in msgs):
             raise InputError("a character chat turn needs a user message")
-        options = dict(request.options)
-        owner = options.pop("owner", None)  # who is asking; only its hashed scope goes into state
-        data: dict[str, Any] = {"pending": msgs, "action": action, "options": options, "memory_owner": owner_scope(owner)}
+        # who is asking decides whose memories are recalled: only its hashed scope is stored
+        data: dict[str, Any] = {"pending": msgs, "action": action, "memory_owner": owner_scope(request.options.get("owner"))}
         if request.session is None:
             data.update(messages=[], alternatives=[], summarized_upto=0)
         return data
 
-    def _reply(self, values: dict[str, Any], session: str | None) -> AgentReply:
+    def make_reply(self, values: dict[str, Any], request: AgentRequest) -> AgentReply:
         messages = values.get("messages") or []
         text = str(messages[-1]["content"]) if messages else ""
         extras = {
@@ -143,46 +134,22 @@ class CharacterAgent:
             "prompt": values.get("prompt_info") or {},
         }
         alternatives = list(values.get("alternatives") or [])
-        return AgentReply(text=text, extras=extras, session=session, alternatives=alternatives if len(alternatives) > 1 else [])
+        return AgentReply(text=text, extras=extras, session=request.session,
+                          alternatives=alternatives if len(alternatives) > 1 else [])
 
-    def _touch(self, session: str | None, request: AgentRequest | None) -> None:
-        if not session:
-            return
-        from plait.agents.sessions import touch
-
-        title = ""
-        if request is not None:
-            title = next((str(m.get("content") or "") for m in request.messages if m.get("role") == "user"), "")
-        touch(self.settings, session, self.name, title)  # the first user message titles the session
+    # -- Agent protocol: a session's greeting is recorded before its first turn ---------------------
+    def _open_turn(self, request: AgentRequest) -> None:
+        self.graph_input(request)  # a bad turn is refused before anything (the greeting) is written
+        if request.session:
+            self.greeting(request.session, record_only=True)
 
     def invoke(self, request: AgentRequest) -> AgentReply:
-        return self._run(request, self._input(request))
-
-    def _run(self, request: AgentRequest, data: dict[str, Any]) -> AgentReply:
-        if request.session:
-            self.greeting(request.session, record_only=True)
-            values = self.graph(True).invoke(data, self._config(request.session))
-        else:
-            values = self.graph(False).invoke(data)
-        self._touch(request.session, request)
-        return self._reply(values, request.session)
+        self._open_turn(request)
+        return super().invoke(request)
 
     def stream(self, request: AgentRequest) -> Iterator[str | AgentReply]:
-        data = self._input(request)
-        data["options"] = {**data["options"], "stream": True}
-        if request.session:
-            self.greeting(request.session, record_only=True)
-            graph, config = self.graph(True), self._config(request.session)
-        else:
-            graph, config = self.graph(False), None
-        values: dict[str, Any] = {}
-        for mode, chunk in graph.stream(data, config, stream_mode=["custom", "values"]):
-            if mode == "custom" and isinstance(chunk, dict) and "delta" in chunk:
-                yield chunk["delta"]
-            elif mode == "values":
-                values = chunk
-        self._touch(request.session, request)
-        yield self._reply(values, request.session)
+        self._open_turn(request)
+        yield from super().stream(request)
 
     # -- greeting -------------------------------------------------------------------------------
     def greeting(self, session: str | None = None, *, index: int | None = None, record_only: bool = False) -> str | None:
@@ -203,12 +170,12 @@ class CharacterAgent:
         if self.state(session).get("messages"):
             return None
         self.graph(True).update_state(
-            self._config(session),
+            self.session_config(session),
             {"messages": [{"role": "assistant", "content": text}], "alternatives": [], "summarized_upto": 0, "pending": []},
             as_node="remember",
         )
         if not record_only:
-            self._touch(session, None)
+            self.after_turn({}, AgentRequest([], session))
         return text
 
     # -- slash commands -----------------------------------------------------------------------------
@@ -219,12 +186,10 @@ class CharacterAgent:
 
     def regenerate(self, session: str, options: dict[str, Any] | None = None) -> AgentReply:
         """Another reply to the last user message; the earlier ones stay in ``alternatives``."""
-        opts = dict(options or {})
-        scope = owner_scope(opts.pop("owner", None))
-        data = {"pending": [], "action": "regenerate", "options": opts, "memory_owner": scope}
-        values = self.graph(True).invoke(data, self._config(session))
-        self._touch(session, None)
-        return self._reply(values, session)
+        request = AgentRequest([], session, dict(options or {}))
+        values = self.graph(True).invoke(self.graph_input(request, "regenerate"), self.run_config(request, False))
+        self.after_turn(values, request)
+        return self.make_reply(values, request)
 
     def choose_alternative(self, session: str, index: int) -> str:
         """Make alternative ``index`` (0-based) the last reply of the session."""
@@ -234,7 +199,7 @@ class CharacterAgent:
             raise InputError(f"no alternative {index + 1}; there are {len(alts)} (see /alts)")
         messages = list(values.get("messages") or [])
         messages[-1] = {"role": "assistant", "content": alts[index]}
-        self.graph(True).update_state(self._config(session), {"messages": messages, "chosen": index}, as_node="remember")
+        self.graph(True).update_state(self.session_config(session), {"messages": messages, "chosen": index}, as_node="remember")
         return alts[index]
 
     def summarize(self, session: str) -> str:
@@ -246,7 +211,7 @@ class CharacterAgent:
             return ""
         scope = str(values.get("memory_owner") or LOCAL_OWNER)  # the owner of the session's last turn
         text = self.write_summary(session, messages[upto:], len(messages), scope)
-        self.graph(True).update_state(self._config(session), {"summarized_upto": len(messages)}, as_node="remember")
+        self.graph(True).update_state(self.session_config(session), {"summarized_upto": len(messages)}, as_node="remember")
         return text
 
     def end_session(self, session: str) -> str:

@@ -7,20 +7,27 @@
 - ``remember``: every ``summary_every`` new messages, the unsummarised part of the chat is
   summarised by the model in the character's voice and written to its memory collection.
 
+Per-turn options (temperature, max_tokens, n, stop, seed, memory) come from
+``config["configurable"]`` (``turn_options``), so a checkpoint never stores them.
+
 Nothing in ``messages`` changes before ``respond`` succeeds, so a failed model call leaves the
 checkpointed chat as it was.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plait.agents.character import prompts
-from plait.agents.character.lore import scan
-from plait.agents.character.memory import LOCAL_OWNER
-from plait.agents.character.state import CharacterState
+from plait.agents.graph_agent import is_streaming, turn_options
 from plait.core.errors import InputError
 from plait.core.models.base import ChatOptions
+from plait.plugins.characters import prompts
+from plait.plugins.characters.lore import scan
+from plait.plugins.characters.memory import LOCAL_OWNER
+from plait.plugins.characters.state import CharacterState
+
+if TYPE_CHECKING:
+    from plait.plugins.characters.agent import CharacterAgent
 
 
 def conversation(state: CharacterState) -> list[dict[str, Any]]:
@@ -45,14 +52,14 @@ def _last_user(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def build_graph(agent: Any, checkpointer: Any = None):
-    """Compile the graph for ``agent`` (a CharacterAgent: character, model, memory, settings)."""
+def build_graph(agent: "CharacterAgent", checkpointer: Any = None):
+    """Compile the graph for ``agent`` (character, model, memory, settings)."""
     from langgraph.config import get_stream_writer
     from langgraph.graph import END, START, StateGraph
 
-    def recall(state: CharacterState) -> dict[str, Any]:
+    def recall(state: CharacterState, config) -> dict[str, Any]:
         chat = conversation(state)
-        options = state.get("options") or {}
+        options = turn_options(config)
         lore = scan(agent.character.character_book, chat, agent.count_tokens)
         memory: list[dict[str, Any]] = []
         if options.get("memory", True) and agent.memory_k > 0:
@@ -60,9 +67,9 @@ def build_graph(agent: Any, checkpointer: Any = None):
             memory = agent.recall(query, str(state.get("memory_owner") or LOCAL_OWNER))
         return {"lore": lore, "memory": memory}
 
-    def respond(state: CharacterState) -> dict[str, Any]:
+    def respond(state: CharacterState, config) -> dict[str, Any]:
         chat = conversation(state)
-        options = state.get("options") or {}
+        options = turn_options(config)
         msgs, info = prompts.build_prompt(
             agent.character, chat, user=agent.user_name, lore=state.get("lore"), memory=state.get("memory"),
             context_tokens=min(agent.context_tokens, int(getattr(agent.model, "n_ctx", 0) or agent.context_tokens)),
@@ -76,7 +83,7 @@ def build_graph(agent: Any, checkpointer: Any = None):
             stop=options.get("stop") or [f"\n{agent.user_name}:"],
             seed=options.get("seed"),
         )
-        if options.get("stream") and chat_opts.n == 1:
+        if is_streaming(config) and chat_opts.n == 1:
             writer = get_stream_writer()
             pieces = []
             for delta in agent.model.stream(msgs, chat_opts):

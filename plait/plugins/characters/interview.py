@@ -199,11 +199,11 @@ def run_interview(character: Any, questions: list[dict[str, Any]], model: Any, j
                   turns: int = 1, progress: bool = True) -> dict[str, Any]:
     """Interview ``character`` on every question and judge each interview."""
     from plait.agents.base import AgentContext
-    from plait.agents.character import make_agent
+    from plait.plugins.characters.agent import CharacterAgent
 
     if turns < 1:
         raise InputError("--turns must be at least 1")
-    agent = make_agent(AgentContext(settings, model_name=getattr(model, "name", None), _model=model), character)
+    agent = CharacterAgent(AgentContext(settings, model_name=getattr(model, "name", None), _model=model), character)
     location = "a quiet room, in conversation with a visitor"
     status = character.scenario or f"{character.name} is being interviewed by a curious visitor."
     results = []

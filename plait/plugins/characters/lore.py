@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+__all__ = ["DEFAULT_SCAN_DEPTH", "DEFAULT_TOKEN_BUDGET", "key_matches", "parse_decorators", "scan"]
+
 DEFAULT_SCAN_DEPTH = 4
 DEFAULT_TOKEN_BUDGET = 512
 

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from plait.agents.character.memory import chunk_profile
+from plait.plugins.characters.memory import chunk_profile
 from plait.core.errors import InputError, ModelError
 from plait.core.models.base import ChatOptions
 from plait.plugins.characters import scripts

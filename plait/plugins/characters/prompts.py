@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from plait.core.characters import Character
+
 DEFAULT_MAIN = (
     "Write {{char}}'s next reply in a fictional chat between {{char}} and {{user}}. "
     "Stay in character as {{char}}: speak as {{char}} would, in {{char}}'s voice, never as an AI assistant."
@@ -58,7 +60,7 @@ def _msg_tokens(messages: list[dict[str, Any]], count: Callable[[str], int]) -> 
 
 
 def build_prompt(
-    character: Any,
+    character: Character,
     history: list[dict[str, Any]],
     *,
     user: str = "User",
@@ -88,7 +90,7 @@ def build_prompt(
         if character.scenario.strip():
             parts.append(f"Scenario: {sub(character.scenario)}")
         parts += [sub(e["content"]) for e in lore if e.get("position") == "after_char" and "depth" not in e]
-        rule = era_rule(getattr(character, "era", ""), getattr(character, "knowledge_cutoff", ""))
+        rule = era_rule(character.era, character.knowledge_cutoff)
         if rule:
             parts.append(sub(rule))
         if memory:

@@ -267,6 +267,10 @@ class BuiltinSource:
     def settings(self) -> Settings:
         return self._settings or load_settings()  # read PLAIT_HOME at call time
 
+    def with_settings(self, settings: Settings) -> "BuiltinSource":
+        """This source over ``settings``'s data directory (``SettingsBoundSource``)."""
+        return BuiltinSource(settings)
+
     def names(self) -> list[str]:
         return sorted(set(CharacterStore(self.settings).names()) | set(example_files()))
 
@@ -305,23 +309,3 @@ class BuiltinSource:
     def is_example(self, name: str) -> bool:
         slug = slugify(name)
         return slug in example_files() and slug not in CharacterStore(self.settings).names()
-
-
-def find_character(name: str, settings: Settings | None = None) -> Character:
-    """Load ``name`` from any registered character source (``builtin`` first)."""
-    from plait.core.host import get_host
-
-    sources = get_host().characters
-    order = (["builtin"] if "builtin" in sources else []) + [n for n in sources.names() if n != "builtin"]
-    if not order:
-        return BuiltinSource(settings).load(name)
-    last: Exception | None = None
-    for source_name in order:
-        source = sources.get(source_name)
-        if source_name == "builtin" and settings is not None:
-            source = BuiltinSource(settings)
-        try:
-            return source.load(name)
-        except NotFound as exc:
-            last = exc
-    raise last or NotFound(f"no character named {name!r}")

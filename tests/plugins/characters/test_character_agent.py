@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from plait.agents.base import AgentContext, AgentReply, AgentRequest, get_agent
-from plait.agents.character import make_agent
+from plait.plugins.characters.agent import CharacterAgent
 from plait.core.config import load_settings
 from plait.core.errors import InputError
 from plait.core.models.scripted import ScriptedChatModel
@@ -23,7 +23,7 @@ def counting_model():
 def new_agent(model, **options):
     settings = load_settings()
     character = BuiltinSource(settings).load("ada-lovelace")
-    return make_agent(AgentContext(settings, options=options, _model=model), character)
+    return CharacterAgent(AgentContext(settings, options=options, _model=model), character)
 
 
 def ask(agent, text, session="s1"):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from plait.agents.character.lore import key_matches, scan
-from plait.agents.character.prompts import build_prompt, substitute
+from plait.plugins.characters.lore import key_matches, scan
+from plait.plugins.characters.prompts import build_prompt, substitute
 
 WORDS = lambda s: len(s.split())  # noqa: E731
 

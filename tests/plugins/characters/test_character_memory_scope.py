@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from plait.agents.base import AgentContext, AgentRequest
-from plait.agents.character import make_agent
+from plait.plugins.characters.agent import CharacterAgent
 from plait.core.config import load_settings
 from plait.core.models.scripted import ScriptedChatModel
 from plait.plugins.characters.store import BuiltinSource
@@ -21,7 +21,7 @@ def summarising_model() -> ScriptedChatModel:
 def new_agent(model, **options):
     settings = load_settings()
     character = BuiltinSource(settings).load("ada-lovelace")
-    return make_agent(AgentContext(settings, options=options, _model=model), character)
+    return CharacterAgent(AgentContext(settings, options=options, _model=model), character)
 
 
 def ask(agent, text, session, owner=None, stream=False):
