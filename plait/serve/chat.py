@@ -224,6 +224,8 @@ async def chat_completions(
         text = housekeeping.answer(task, turn.messages)
         return _respond(turn, [text], None, task)
     if body.stream and body.n == 1:
+        if session:
+            pool.locks.check_room(session)  # a full queue is a 429 status, not an in-band error
         return StreamingResponse(_sse(turn), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     reply: AgentReply = await pool.run_locked(session, turn.invoke)
     texts = [reply.text, *reply.alternatives][: body.n]

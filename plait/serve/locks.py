@@ -44,17 +44,23 @@ class SessionLocks:
         entry = self._entries.get(name)
         return sum(not w.done() for w in entry.waiters) if entry else 0
 
+    def check_room(self, name: str) -> None:
+        """SessionBusy when ``name`` already has ``max_waiting`` turns waiting (checked up front for
+        streams, whose status line is sent before they wait)."""
+        waiting = self.waiting(name)
+        if waiting >= self.max_waiting:
+            raise SessionBusy(
+                f"session {name!r} already has {waiting} turns waiting; wait for its replies "
+                f"before sending more, or raise [serve] session_queue in plait.toml"
+            )
+
     async def acquire(self, name: str) -> Callable[[], None]:
         """Wait for the session's lock; returns its ``release``. Raises SessionBusy when the queue is full."""
         entry = self._entries.get(name)
         if entry is None:  # free: take it at once
             self._entries[name] = entry = _Entry()
             return self._releaser(name, entry)
-        if len(entry.waiters) >= self.max_waiting:
-            raise SessionBusy(
-                f"session {name!r} already has {len(entry.waiters)} turns waiting; wait for its replies "
-                f"before sending more, or raise [serve] session_queue in plait.toml"
-            )
+        self.check_room(name)
         waiter = asyncio.get_running_loop().create_future()
         entry.waiters.append(waiter)
         try:

@@ -82,3 +82,32 @@ def test_a_session_made_without_an_owner_is_hidden_from_keyed_clients(two_key_se
     touch(two_key_server.settings, sid, "talk", title="from the CLI")
     assert httpx.get(f"{two_key_server.url}/api/sessions/{sid}", headers=A).status_code == 404
     assert _turn(two_key_server.url, A, sid).status_code == 404
+
+
+@pytest.fixture
+def two_key_real_server(plait_home, monkeypatch):
+    """Every built-in plugin, as `plait serve` loads them: the real character agent lists its
+    sessions itself (without knowing the owner)."""
+    from plait.core.config import load_settings
+    from plait.serve import create_app
+
+    monkeypatch.setenv("PLAIT_API_KEYS", f"{KEY_A},{KEY_B}")
+    running_settings = load_settings()
+    with RunningServer(create_app(running_settings)) as running:
+        running.settings = running_settings
+        yield running
+
+
+def test_a_real_character_session_belongs_to_the_key_that_started_it(two_key_real_server):
+    from plait.agents.sessions import get_session
+    from plait.serve.middleware import owner_of
+
+    url, sid = two_key_real_server.url, new_session()
+    models = httpx.get(f"{url}/v1/models", headers=A).json()["data"]
+    character = next(m["id"] for m in models if m["id"].startswith("character/"))
+    assert _turn(url, A, sid, model=character).status_code == 200
+    assert get_session(two_key_real_server.settings, sid).owner == owner_of(KEY_A)
+    assert _turn(url, A, sid, model=character).status_code == 200  # the owner continues it
+    assert _turn(url, B, sid, model=character).status_code == 404
+    assert httpx.get(f"{url}/api/sessions/{sid}", headers=B).status_code == 404
+    assert httpx.get(f"{url}/api/sessions/{sid}", headers=A).json()["turns"] == 2

@@ -86,9 +86,11 @@ def test_a_full_session_queue_answers_429(small_server):
     threads += [_post_in_thread(small_server.url, sid, f"queued {i}", results) for i in range(3)]
     _wait_until(lambda: small_server.app.state.pool.locks.waiting(sid) == 3, "three turns queued")
     refused = httpx.post(f"{small_server.url}/v1/chat/completions", json=_body("one too many"), headers={**AUTH, "X-Plait-Session": sid}, timeout=120)
+    streamed = httpx.post(f"{small_server.url}/v1/chat/completions", json={**_body("streamed"), "stream": True}, headers={**AUTH, "X-Plait-Session": sid}, timeout=120)
     hold.release.set()
     for thread in threads:
         thread.join(120)
     assert refused.status_code == 429
     assert sid in refused.json()["error"]["message"] and "session_queue" in refused.json()["error"]["message"]
+    assert streamed.status_code == 429  # a status, not an error inside a 200 stream
     assert sorted(r.status_code for r in results) == [200] * 4
