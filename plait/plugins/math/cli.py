@@ -128,7 +128,7 @@ def _data_file(data: Path | None, legacy: Path | None) -> Path:
 def eval_math(
     data: Annotated[Optional[Path], typer.Option("--data", help="JSONL file, one {\"question\", \"answer\"} per line")] = None,
     legacy_data: Annotated[Optional[Path], typer.Argument(help="deprecated: use --data", show_default=False,
-                                                          metavar="[DATA]", hidden=True)] = None,
+                                                          metavar="DATA", hidden=True)] = None,
     model: ModelOption = None,
     json_out: JsonOption = False,
     out: Annotated[Optional[Path], typer.Option("--out", help="write per-item records here (JSONL)")] = None,
