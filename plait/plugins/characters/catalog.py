@@ -10,10 +10,10 @@ the folders are listed, and rows that are missing, stale or orphaned are rebuilt
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from plait.core.io import atomic_write_json
 
 INDEX_FILE = "index.json"
 INDEX_VERSION = 1
@@ -64,17 +64,9 @@ def read_index(root: Path) -> dict[str, dict[str, Any]]:
 def write_index(root: Path, rows: dict[str, dict[str, Any]]) -> None:
     """Replace the index atomically (a reader sees the old or the new file, never half of one)."""
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".tmp-{os.getpid()}-index-", suffix=".json", dir=root)
+        atomic_write_json(root / INDEX_FILE, {"version": INDEX_VERSION, "characters": rows}, indent=1)
     except OSError:
-        return  # a read-only data directory: listings still work, from the cards
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"version": INDEX_VERSION, "characters": rows}, fh, ensure_ascii=False, indent=1)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, root / INDEX_FILE)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)  # the index is a cache: failing to write it is not fatal
+        pass  # a read-only data directory: listings still work, from the cards (the index is a cache)
 
 
 def _row_from_card(folder: Path) -> dict[str, Any] | None:

@@ -83,9 +83,9 @@ def cmd_export(
 ) -> None:
     """Export a character as a V2 JSON card, a PNG card with both chunks, or a CHARX zip (by the file's extension)."""
     import json
-    import os
 
     from plait.core.errors import InputError
+    from plait.core.io import atomic_write_bytes
     from plait.plugins.characters.cards import write_charx, write_png
 
     character = _source(settings_for()).load(name)
@@ -98,10 +98,7 @@ def cmd_export(
         blob = write_charx(character)
     else:
         raise InputError(f"cannot export to {out}: use a .json, .png or .charx file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, out)
+    atomic_write_bytes(out, blob)
     console.print(f"exported {character.name} to {out}")
 
 

@@ -11,12 +11,12 @@ and otherwise records None and counts the answer as malformed.
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from plait.core.errors import InputError
+from plait.core.io import atomic_write_json
 from plait.core.models.base import ChatOptions
 
 DIMENSIONS = {
@@ -122,7 +122,11 @@ def parse_score(text: str) -> float | None:
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
-    """``{"question": ..., "topic"?: ..., "id"?: ...}`` per line; a plain JSON string is accepted too."""
+    """``{"question": ..., "topic"?: ..., "id"?: ...}`` per line; a plain JSON string is accepted too.
+
+    Not ``plait.core.io.read_jsonl``: that refuses a line that is not an object, and the plain
+    string line is a documented form of this file.
+    """
     if not path.is_file():
         raise InputError(f"no questions file {path}")
     out = []
@@ -235,7 +239,4 @@ def run_interview(character: Any, questions: list[dict[str, Any]], model: Any, j
 
 
 def write_report(report: dict[str, Any], out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, out)
+    atomic_write_json(out, report, indent=1)

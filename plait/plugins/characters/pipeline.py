@@ -22,10 +22,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from plait.plugins.characters.memory import chunk_profile
+from plait.core.characters import Character
 from plait.core.errors import InputError, ModelError
+from plait.core.io import atomic_write_json, write_jsonl
 from plait.core.models.base import ChatOptions
 from plait.plugins.characters import scripts
+from plait.plugins.characters.memory import chunk_profile
 
 STAGES = ["chunks", "scenes", "experiences", "protective", "sft"]
 
@@ -41,7 +43,11 @@ class BuildConfig:
 
 
 class JsonlStage:
-    """An append-only JSONL file keyed by ``id``."""
+    """An append-only JSONL file keyed by ``id``.
+
+    Not ``plait.core.io.read_jsonl``: this file is the run's own resume log, written line by line,
+    so a torn last line (a killed run) is cut off and re-asked rather than refused.
+    """
 
     def __init__(self, path: Path):
         self.path = path
@@ -72,11 +78,11 @@ class JsonlStage:
         return list(self.records.values())
 
 
-def short_name(character: Any) -> str:
+def short_name(character: Character) -> str:
     return str(character.plait_ext.get("short_name") or character.name.split()[0])
 
 
-def _names(character: Any) -> list[str]:
+def _names(character: Character) -> list[str]:
     parts = character.name.split()
     return list(dict.fromkeys([character.name, short_name(character), parts[0], parts[-1]]))
 
@@ -98,10 +104,116 @@ def _ask(model: Any, prompt: str, cfg: BuildConfig) -> str:
     return model.chat([{"role": "user", "content": prompt}], ChatOptions(temperature=cfg.temperature, max_tokens=cfg.max_tokens)).text
 
 
-def build_data(character: Any, model: Any, out: Path, cfg: BuildConfig | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) every stage into ``out``; returns per-stage counts."""
-    cfg = cfg or BuildConfig()
-    out.mkdir(parents=True, exist_ok=True)
+class _Build:
+    """One run of the stages into ``out``: the stage files, the counts, the skip log."""
+
+    def __init__(self, character: Character, model: Any, out: Path, cfg: BuildConfig, progress: bool):
+        self.character, self.model, self.out, self.cfg, self.progress = character, model, out, cfg, progress
+        self.name, self.short = character.name, short_name(character)
+        self.era = character.era or "their own time"
+        self.cutoff = character.knowledge_cutoff or "their own lifetime"
+        self.stats = {s: {"written": 0, "reused": 0, "skipped": 0, "file": str(out / f"{s}.jsonl")} for s in STAGES}
+        self.skipped = JsonlStage(out / "skipped.jsonl")
+
+    def skip(self, stage: str, rid: str, raw: str, reason: str) -> None:
+        self.skipped.append({"id": f"{stage}:{rid}", "stage": stage, "item": rid, "reason": reason, "raw": raw[:4000]})
+        self.stats[stage]["skipped"] += 1
+
+    def done(self, stage: str, store: JsonlStage, rid: str) -> bool:
+        if rid in store or f"{stage}:{rid}" in self.skipped:
+            self.stats[stage]["reused" if rid in store else "skipped"] += 1
+            return True
+        return False
+
+    def bar(self, items: Iterable, total: int, label: str):
+        return _progress(items, total, label, self.progress)
+
+    def chunks(self) -> list[dict[str, Any]]:
+        """1. profile chunks (no model)."""
+        chunks = JsonlStage(self.out / "chunks.jsonl")
+        texts = chunk_profile(self.character.profile, self.cfg.chunk_words)
+        if self.cfg.max_chunks > 0:
+            texts = texts[: self.cfg.max_chunks]
+        for i, text in enumerate(texts):
+            rid = f"chunk-{i}"
+            if not self.done("chunks", chunks, rid):
+                chunks.append({"id": rid, "text": text})
+                self.stats["chunks"]["written"] += 1
+        return [chunks.records[f"chunk-{i}"] for i in range(len(texts))]
+
+    def scenes(self, chunk_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """2. scenes, a few per chunk."""
+        scenes = JsonlStage(self.out / "scenes.jsonl")
+        for chunk in self.bar(chunk_list, len(chunk_list), "scenes"):
+            if self.done("scenes", scenes, chunk["id"]) or any(s.get("chunk_id") == chunk["id"] for s in scenes.values()):
+                continue
+            prompt = scripts.SCENE_PROMPT.format(profile=chunk["text"], n=self.cfg.scenes_per_chunk, name=self.name)
+            raw = _ask(self.model, prompt, self.cfg)
+            parsed = scripts.parse_scenes(raw)
+            if not parsed:
+                self.skip("scenes", chunk["id"], raw, "no scene with a location and a background")
+                continue
+            for j, scene in enumerate(parsed[: self.cfg.scenes_per_chunk]):
+                scenes.append({"id": f"{chunk['id']}/scene-{j}", "chunk_id": chunk["id"], **scene})
+                self.stats["scenes"]["written"] += 1
+        scene_list = [s for s in scenes.values() if s.get("chunk_id") in {c["id"] for c in chunk_list}]
+        self.stats["scenes"]["reused"] = len(scene_list) - self.stats["scenes"]["written"]
+        return scene_list
+
+    def experiences(self, chunk_list: list[dict[str, Any]], scene_list: list[dict[str, Any]]) -> JsonlStage:
+        """3. one experience (a script in the character's voice) per scene."""
+        experiences = JsonlStage(self.out / "experiences.jsonl")
+        chunk_text = {c["id"]: c["text"] for c in chunk_list}
+        for scene in self.bar(scene_list, len(scene_list), "experiences"):
+            if self.done("experiences", experiences, scene["id"]):
+                continue
+            prompt = scripts.EXPERIENCE_PROMPT.format(
+                profile=chunk_text.get(scene["chunk_id"], self.character.profile), type=scene["type"],
+                location=scene["location"], background=scene["background"], name=self.name, short=self.short, era=self.era,
+            )
+            raw = _ask(self.model, prompt, self.cfg)
+            parsed = scripts.parse_script(raw, _names(self.character))
+            if not parsed:
+                self.skip("experiences", scene["id"], raw, f"no '(thinking)'/'(speaking)' line by {self.short}")
+                continue
+            experiences.append({
+                "id": scene["id"], "scene_id": scene["id"], "type": scene["type"], "location": scene["location"],
+                "scene_background": scene["background"], **parsed,
+            })
+            self.stats["experiences"]["written"] += 1
+        return experiences
+
+    def protective(self, chunk_list: list[dict[str, Any]]) -> JsonlStage:
+        """4. protective experiences: a provocateur asks about what the character cannot know."""
+        protective = JsonlStage(self.out / "protective.jsonl")
+        summary = "\n\n".join(c["text"] for c in chunk_list[:2]) or self.character.description
+        topics = [str(t) for t in self.character.plait_ext.get("anachronisms") or []] or scripts.ANACHRONISMS
+        for k in self.bar(range(self.cfg.protective), self.cfg.protective, "protective"):
+            rid = f"protective-{k}"
+            if self.done("protective", protective, rid):
+                continue
+            topic = topics[k % len(topics)]
+            prompt = scripts.PROTECTIVE_PROMPT.format(profile=summary, name=self.name, short=self.short, topic=topic,
+                                                      era=self.era, cutoff=self.cutoff)
+            raw = _ask(self.model, prompt, self.cfg)
+            parsed = scripts.parse_script(raw, _names(self.character))
+            if not parsed:
+                self.skip("protective", rid, raw, f"no '(speaking)' line by {self.short}")
+                continue
+            protective.append({"id": rid, "topic": topic, "type": "Chat", "location": "", "scene_background": "", **parsed})
+            self.stats["protective"]["written"] += 1
+        return protective
+
+    def sft(self, experiences: JsonlStage, protective: JsonlStage) -> None:
+        """5. SFT records: rebuilt from the stage files every run (no model calls, cheap), written atomically."""
+        records = [scripts.sft_record(self.name, self.short, e, "experience") for e in experiences.values()]
+        records += [scripts.sft_record(self.name, self.short, p, "protective") for p in protective.values()]
+        write_jsonl(self.out / "sft.jsonl", records)
+        self.stats["sft"]["written"] = len(records)
+
+
+def _check_manifest(character: Character, model: Any, out: Path, cfg: BuildConfig) -> None:
+    """Refuse an ``out`` that holds another character's data; record this run's settings."""
     manifest_path = out / "manifest.json"
     if manifest_path.exists():
         try:
@@ -111,101 +223,20 @@ def build_data(character: Any, model: Any, out: Path, cfg: BuildConfig | None = 
         if previous.get("character") not in (None, character.name):
             raise InputError(f"{out} holds data for {previous['character']!r}, not {character.name!r}; use another --out")
     manifest = {"character": character.name, "model": getattr(model, "name", ""), "config": asdict(cfg), "stages": STAGES}
-    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    atomic_write_json(manifest_path, manifest, indent=1)
 
-    profile = character.profile
-    name, short = character.name, short_name(character)
-    era = character.era or "their own time"
-    cutoff = character.knowledge_cutoff or "their own lifetime"
-    stats = {s: {"written": 0, "reused": 0, "skipped": 0, "file": str(out / f"{s}.jsonl")} for s in STAGES}
-    skipped = JsonlStage(out / "skipped.jsonl")
 
-    def skip(stage: str, rid: str, raw: str, reason: str) -> None:
-        skipped.append({"id": f"{stage}:{rid}", "stage": stage, "item": rid, "reason": reason, "raw": raw[:4000]})
-        stats[stage]["skipped"] += 1
-
-    def done(stage: str, store: JsonlStage, rid: str) -> bool:
-        if rid in store or f"{stage}:{rid}" in skipped:
-            stats[stage]["reused" if rid in store else "skipped"] += 1
-            return True
-        return False
-
-    # 1. profile chunks (no model)
-    chunks = JsonlStage(out / "chunks.jsonl")
-    texts = chunk_profile(profile, cfg.chunk_words)
-    if cfg.max_chunks > 0:
-        texts = texts[: cfg.max_chunks]
-    for i, text in enumerate(texts):
-        rid = f"chunk-{i}"
-        if not done("chunks", chunks, rid):
-            chunks.append({"id": rid, "text": text})
-            stats["chunks"]["written"] += 1
-    chunk_list = [chunks.records[f"chunk-{i}"] for i in range(len(texts))]
-
-    # 2. scenes
-    scenes = JsonlStage(out / "scenes.jsonl")
-    for chunk in _progress(chunk_list, len(chunk_list), "scenes", progress):
-        if done("scenes", scenes, chunk["id"]) or any(s.get("chunk_id") == chunk["id"] for s in scenes.values()):
-            continue
-        raw = _ask(model, scripts.SCENE_PROMPT.format(profile=chunk["text"], n=cfg.scenes_per_chunk, name=name), cfg)
-        parsed = scripts.parse_scenes(raw)
-        if not parsed:
-            skip("scenes", chunk["id"], raw, "no scene with a location and a background")
-            continue
-        for j, scene in enumerate(parsed[: cfg.scenes_per_chunk]):
-            scenes.append({"id": f"{chunk['id']}/scene-{j}", "chunk_id": chunk["id"], **scene})
-            stats["scenes"]["written"] += 1
-    scene_list = [s for s in scenes.values() if s.get("chunk_id") in {c["id"] for c in chunk_list}]
-    stats["scenes"]["reused"] = len(scene_list) - stats["scenes"]["written"]
-
-    # 3. experiences
-    experiences = JsonlStage(out / "experiences.jsonl")
-    chunk_text = {c["id"]: c["text"] for c in chunk_list}
-    for scene in _progress(scene_list, len(scene_list), "experiences", progress):
-        if done("experiences", experiences, scene["id"]):
-            continue
-        prompt = scripts.EXPERIENCE_PROMPT.format(
-            profile=chunk_text.get(scene["chunk_id"], profile), type=scene["type"], location=scene["location"],
-            background=scene["background"], name=name, short=short, era=era,
-        )
-        raw = _ask(model, prompt, cfg)
-        parsed = scripts.parse_script(raw, _names(character))
-        if not parsed:
-            skip("experiences", scene["id"], raw, f"no '(thinking)'/'(speaking)' line by {short}")
-            continue
-        experiences.append({
-            "id": scene["id"], "scene_id": scene["id"], "type": scene["type"], "location": scene["location"],
-            "scene_background": scene["background"], **parsed,
-        })
-        stats["experiences"]["written"] += 1
-
-    # 4. protective experiences
-    protective = JsonlStage(out / "protective.jsonl")
-    summary = "\n\n".join(c["text"] for c in chunk_list[:2]) or character.description
-    for k in _progress(range(cfg.protective), cfg.protective, "protective", progress):
-        rid = f"protective-{k}"
-        if done("protective", protective, rid):
-            continue
-        topics = [str(t) for t in character.plait_ext.get("anachronisms") or []] or scripts.ANACHRONISMS
-        topic = topics[k % len(topics)]
-        prompt = scripts.PROTECTIVE_PROMPT.format(profile=summary, name=name, short=short, topic=topic, era=era, cutoff=cutoff)
-        raw = _ask(model, prompt, cfg)
-        parsed = scripts.parse_script(raw, _names(character))
-        if not parsed:
-            skip("protective", rid, raw, f"no '(speaking)' line by {short}")
-            continue
-        protective.append({"id": rid, "topic": topic, "type": "Chat", "location": "", "scene_background": "", **parsed})
-        stats["protective"]["written"] += 1
-
-    # 5. SFT records: rebuilt from the stage files every run (no model calls, cheap)
-    sft_path = out / "sft.jsonl"
-    records = [scripts.sft_record(name, short, e, "experience") for e in experiences.values()]
-    records += [scripts.sft_record(name, short, p, "protective") for p in protective.values()]
-    tmp = sft_path.with_suffix(".jsonl.tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    tmp.replace(sft_path)
-    stats["sft"]["written"] = len(records)
-    return {"character": name, "out": str(out), "stages": stats, "skipped_total": sum(s["skipped"] for s in stats.values())}
+def build_data(character: Character, model: Any, out: Path, cfg: BuildConfig | None = None, progress: bool = True) -> dict[str, Any]:
+    """Run (or resume) every stage into ``out``; returns per-stage counts."""
+    cfg = cfg or BuildConfig()
+    out.mkdir(parents=True, exist_ok=True)
+    _check_manifest(character, model, out, cfg)
+    run = _Build(character, model, out, cfg, progress)
+    chunk_list = run.chunks()
+    scene_list = run.scenes(chunk_list)
+    run.sft(run.experiences(chunk_list, scene_list), run.protective(chunk_list))
+    stats = run.stats
+    return {"character": run.name, "out": str(out), "stages": stats, "skipped_total": sum(s["skipped"] for s in stats.values())}
 
 
 __all__ = ["BuildConfig", "build_data", "JsonlStage", "STAGES", "ModelError"]

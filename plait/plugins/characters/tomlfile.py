@@ -37,7 +37,7 @@ import tomllib
 from typing import Any
 
 from plait.core.errors import InputError
-from plait.plugins.characters.cards import validate_data
+from plait.plugins.characters.validate import validate_data
 from plait.plugins.characters.model import V2_SPEC, Character
 
 _KNOWN = {
