@@ -16,7 +16,7 @@ checkpointed chat as it was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from plait.agents.graph_agent import is_streaming, turn_options
 from plait.core.errors import InputError
@@ -25,9 +25,6 @@ from plait.plugins.characters import prompts
 from plait.plugins.characters.lore import scan
 from plait.plugins.characters.memory import LOCAL_OWNER
 from plait.plugins.characters.state import CharacterState
-
-if TYPE_CHECKING:
-    from plait.plugins.characters.agent import CharacterAgent
 
 
 def conversation(state: CharacterState) -> list[dict[str, Any]]:
@@ -52,8 +49,11 @@ def _last_user(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def build_graph(agent: "CharacterAgent", checkpointer: Any = None):
-    """Compile the graph for ``agent`` (character, model, memory, settings)."""
+def build_graph(agent: Any, checkpointer: Any = None):
+    """Compile the graph for ``agent``, a ``CharacterAgent`` (character, model, memory, settings).
+
+    Typed ``Any``: the agent module builds this graph, so naming its class here would be a circle.
+    """
     from langgraph.config import get_stream_writer
     from langgraph.graph import END, START, StateGraph
 
