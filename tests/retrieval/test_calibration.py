@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from plait.plugins.uar.calibration import best_similarity, best_threshold
+from plait.retrieval.calibration import best_similarity, best_threshold
 from plait.retrieval.types import Hit
 
 

@@ -1,4 +1,10 @@
-"""``plait gate ...``: train, label-self, eval, calibrate, decide, heads."""
+"""``plait gate uar ...``: train, label-self, eval, heads.
+
+The generic ``plait gate decide|eval`` work with any gate (``--gate uar``); what is UAR's own, its
+heads and their training data, lives here. The reject-threshold calibration is retrieval's:
+``plait eval calibrate``. Old spellings (``plait gate train``, ``plait gate calibrate``, ...) are
+kept for one release as hidden commands that say where they moved.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ import typer
 
 from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for
 
-app = typer.Typer(help="The UAR retrieval gate: train its heads, label self-awareness data, evaluate, calibrate.",
+app = typer.Typer(help="The UAR retrieval gate: train its heads, label self-awareness data, evaluate them.",
                   no_args_is_help=True)
 
 DataOption = Annotated[Path, typer.Option("--data", help="JSONL file, one object per line")]
@@ -56,20 +62,25 @@ def train(
 
 @app.command("label-self")
 def label_self(
-    qa: Annotated[Path, typer.Option("--qa", help='JSONL lines {"question", "answer" or "answers": [...]}')],
+    data: Annotated[Optional[Path], typer.Option("--data", help='JSONL lines {"question", "answer" or "answers": [...]}')] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="labelled JSONL to write (default PLAIT_HOME/gate/self.jsonl)")] = None,
     train_head_too: Annotated[bool, typer.Option("--train", help="then train the self head on the labels")] = False,
     limit: Annotated[Optional[int], typer.Option("--limit", help="label only the first N questions")] = None,
     model: ModelOption = None,
     json_out: JsonOption = False,
+    qa: Annotated[Optional[Path], typer.Option("--qa", hidden=True)] = None,
 ) -> None:
     """Ask the configured model each question; label 1 where it answers wrongly (it does not know)."""
-    import json
-
+    from plait.cli.common import pick
+    from plait.core.errors import InputError
+    from plait.core.io import write_jsonl
     from plait.core.models import get_chat_model
     from plait.plugins.uar.selfaware import answers_of, label_rows
     from plait.plugins.uar.training import read_jsonl
 
+    qa = pick(data, qa, "`--qa`", "`--data`")
+    if qa is None:
+        raise InputError("plait gate uar label-self needs --data FILE (questions with their answers)")
     settings = settings_for(model)
     rows = read_jsonl(qa, ("question",))[:limit]
     for i, row in enumerate(rows, 1):
@@ -82,10 +93,7 @@ def label_self(
     for r in track(label_rows(chat, rows), total=len(rows), description=f"asking {settings.model}", console=console,
                    disable=json_out):
         labelled.append(r)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in labelled), encoding="utf-8")
-    tmp.replace(out)
+    write_jsonl(out, labelled)
     unknown = sum(r["label"] for r in labelled)
     result = {"model": settings.model, "n": len(labelled), "unknown": unknown, "known": len(labelled) - unknown, "out": str(out)}
     if train_head_too:
@@ -101,16 +109,16 @@ def label_self(
     else:
         console.print(f"{settings.model} answered {result['known']} of {result['n']} correctly; labels -> {out}")
         if not train_head_too:
-            console.print(f"train the self head with: plait gate train --criterion self --data {out}")
+            console.print(f"train the self head with: plait gate uar train --criterion self --data {out}")
 
 
 @app.command("eval")
-def evaluate(
+def evaluate_uar(
     data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question", "need_retrieve": bool, "scenario"}')],
     model: ModelOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Gate accuracy on a benchmark, overall and per scenario, plus each head's validation accuracy."""
+    """UAR on a benchmark: accuracy overall and per scenario, plus each head's validation accuracy."""
     from plait.plugins.uar.evaluation import evaluate_gate
 
     report = evaluate_gate(_gate(settings_for(model)), data)
@@ -127,57 +135,6 @@ def evaluate(
     table.add_row("[b]all[/b]", f"[b]{report['accuracy']:.1%}[/b]")
     console.print(table)
     console.print("criteria (own validation data): " + ", ".join(f"{k} {v:.1%}" for k, v in report["criteria"].items()))
-
-
-@app.command("calibrate")
-def calibrate(
-    good: Annotated[Path, typer.Option("--good", help='JSONL {"question"} answerable from the store')],
-    bad: Annotated[Path, typer.Option("--bad", help='JSONL {"question"} NOT answerable from the store')],
-    k: Annotated[Optional[int], typer.Option("-k", "--top-k", help="chunks retrieved per question (default top_k)")] = None,
-    write: Annotated[bool, typer.Option("--write/--no-write", help="store gate.reject_threshold in ./plait.toml")] = True,
-    json_out: JsonOption = False,
-) -> None:
-    """Pick the rejection threshold (best chunk's similarity) that maximises F1, and store it."""
-    from plait.core.config import load_settings, write_value
-    from plait.core.errors import InputError
-    from plait.core.models import get_embedder
-    from plait.plugins.uar.calibration import best_similarity, best_threshold
-    from plait.plugins.uar.training import read_jsonl
-    from plait.retrieval.retrieve import Retriever
-
-    settings = load_settings()
-    good_q = [r["question"] for r in read_jsonl(good, ("question",))]
-    bad_q = [r["question"] for r in read_jsonl(bad, ("question",))]
-    retriever = Retriever(settings, get_embedder(None, settings))
-    if retriever.count() == 0:
-        raise InputError(f"collection {settings.collection!r} is empty; ingest documents first (plait ingest PATH)")
-    good_s = [best_similarity(retriever.retrieve(q, k or settings.top_k)) for q in good_q]
-    bad_s = [best_similarity(retriever.retrieve(q, k or settings.top_k)) for q in bad_q]
-    cal = best_threshold(good_s, bad_s)
-    result = {"reject_threshold": cal.threshold, **cal.to_json(), "written": None}
-    if write:
-        result["written"] = str(write_value("gate.reject_threshold", cal.threshold))
-    if json_out:
-        print_json(result)
-    else:
-        where = f" -> gate.reject_threshold in {result['written']}" if write else ""
-        console.print(f"reject_threshold = {cal.threshold} (F1 {cal.f1:.3f}, precision {cal.precision:.3f}, "
-                      f"recall {cal.recall:.3f} on {cal.n_good} good / {cal.n_bad} bad){where}")
-
-
-@app.command("decide")
-def decide(
-    question: Annotated[str, typer.Argument(help="the question to gate")],
-    model: ModelOption = None,
-    json_out: JsonOption = False,
-) -> None:
-    """Show what the gate decides for one question, with each criterion's score."""
-    d = _gate(settings_for(model)).decide(question)
-    if json_out:
-        print_json(d.to_json())
-    else:
-        verdict = "retrieve" if d.retrieve else "answer directly"
-        console.print(f"{verdict} (decided by {d.decided_by}); scores: " + ", ".join(f"{k}={v:.2f}" for k, v in d.scores.items()))
 
 
 @app.command("heads")

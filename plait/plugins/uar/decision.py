@@ -1,7 +1,7 @@
 """The UAR decision procedure and the ``uar`` gate.
 
-Default order intent -> knowledge -> time -> self, thresholds 0.5 (``[gate] order``, ``[gate]
-threshold`` or ``[gate.thresholds]`` change them):
+Default order intent -> knowledge -> time -> self, thresholds 0.5 (``[uar] order``, ``[uar]
+threshold`` or ``[uar.thresholds]`` change them):
   intent P(yes) >= t        -> retrieve
   knowledge P(yes) < t      -> answer directly (no outside facts needed)
   time P(yes) >= t          -> retrieve
@@ -23,6 +23,7 @@ from plait.core.errors import ConfigError, ModelUnavailable
 from plait.core.gates import GateDecision
 from plait.core.models.base import Message
 from plait.plugins.uar.heads import CRITERIA, Head, load_heads
+from plait.plugins.uar.settings import uar_table
 
 DEFAULT_ORDER = ("intent", "knowledge", "time", "self")
 # Which side of the threshold settles the question, and how: (settle when yes?, retrieve then?)
@@ -36,7 +37,7 @@ def parse_order(value: Any) -> tuple[str, ...]:
     items = [v for v in items if v]
     bad = [v for v in items if v not in CRITERIA]
     if bad or not items or len(set(items)) != len(items):
-        raise ConfigError(f"[gate] order {value!r} must list distinct criteria from {', '.join(CRITERIA)}")
+        raise ConfigError(f"[uar] order {value!r} must list distinct criteria from {', '.join(CRITERIA)}")
     return tuple(items)
 
 
@@ -68,7 +69,7 @@ def _thresholds(table: ConfigTable) -> dict[str, float]:
             if f"threshold_{c}" in table:
                 out[c] = float(table[f"threshold_{c}"])
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"[gate] thresholds must be numbers in [0, 1] ({exc})") from None
+        raise ConfigError(f"[uar] thresholds must be numbers in [0, 1] ({exc})") from None
     return out
 
 
@@ -78,7 +79,7 @@ class UARGate:
     name = "uar"
 
     def __init__(self, settings: Any, featurizer: Any = None, heads: dict[str, Head] | None = None):
-        table = settings.table("gate")
+        table = uar_table(settings)
         self.settings = settings
         self.order = parse_order(table.get("order"))
         self.thresholds = _thresholds(table)
@@ -102,7 +103,7 @@ class UARGate:
                 raise ConfigError(
                     f"no trained gate heads for featurizer {self.featurizer.id!r}; train them with "
                     "`plait gate train --criterion intent --data FILE.jsonl` (and knowledge, time, self) "
-                    "or switch back to [gate] featurizer = \"embed\""
+                    "or switch back to [uar] featurizer = \"embed\""
                 )
             self._heads = heads
         for head in self._heads.values():

@@ -60,7 +60,7 @@ class HiddenStateFeaturizer:
                 "or \"embed\" for the sentence-embedding default)"
             )
         if pooling not in ("mean", "last"):
-            raise ConfigError(f"[gate] hidden_pooling must be 'mean' or 'last', not {pooling!r}")
+            raise ConfigError(f"[uar] hidden_pooling must be 'mean' or 'last', not {pooling!r}")
         self.model = model
         self.pooling = pooling  # "last" is UAR's last prompt token; "mean" is steadier on tiny models
         self.id = f"hidden:{getattr(model, 'name', 'model')}:{pooling}"
@@ -90,7 +90,7 @@ class PoolingFeaturizer:
         except httpx.HTTPError as exc:
             raise ModelUnavailable(
                 f"no pooling server at {url} ({exc}); start one with `vllm serve {self.model} --runner pooling` "
-                "or set [gate] pooling_url"
+                "or set [uar] pooling_url"
             ) from exc
         if resp.status_code != 200:
             raise ModelResponseError(f"{url} answered {resp.status_code}: {resp.text[:200]}")
@@ -106,8 +106,10 @@ _LOCK = threading.Lock()
 
 
 def featurizer_from_settings(settings: Any) -> Featurizer:
-    """The featurizer named by ``[gate] featurizer`` (embed | hidden | pooling), cached per process."""
-    table = settings.table("gate")
+    """The featurizer named by ``[uar] featurizer`` (embed | hidden | pooling), cached per process."""
+    from plait.plugins.uar.settings import uar_table
+
+    table = uar_table(settings)
     kind = str(table.get("featurizer", "embed"))
     if kind == "embed":
         key: tuple = (kind, str(table.get("embedder", DEFAULT_EMBEDDER)))
@@ -116,11 +118,11 @@ def featurizer_from_settings(settings: Any) -> Featurizer:
     elif kind == "pooling":
         url = table.get("pooling_url") or settings.embed_url or settings.llm_url
         if not url:
-            raise ConfigError("gate featurizer 'pooling' needs [gate] pooling_url (or PLAIT_LLM_URL), e.g. http://127.0.0.1:8000/v1")
+            raise ConfigError("gate featurizer 'pooling' needs [uar] pooling_url (or PLAIT_LLM_URL), e.g. http://127.0.0.1:8000/v1")
         model = str(table.get("pooling_model") or settings.model.partition("/")[2] or settings.model)
         key = (kind, url, model)
     else:
-        raise ConfigError(f"unknown gate featurizer {kind!r} in [gate] featurizer; use embed, hidden or pooling")
+        raise ConfigError(f"unknown gate featurizer {kind!r} in [uar] featurizer; use embed, hidden or pooling")
     with _LOCK:
         if key not in _CACHE:
             _CACHE[key] = _build(key, settings)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from plait.core.errors import ConfigError, InputError
+from plait.core.io import atomic_write_bytes
 
 CRITERIA = ("intent", "knowledge", "time", "self")
 SHIPPED_DIR = Path(__file__).parent / "data" / "heads"
@@ -51,7 +53,7 @@ class Head:
             raise HeadMismatch(
                 f"the {self.criterion} head was trained on featurizer {self.featurizer_id!r} but the gate uses "
                 f"{featurizer_id!r}; retrain it with `plait gate train --criterion {self.criterion} --data FILE.jsonl` "
-                "or set [gate] featurizer back"
+                "or set [uar] featurizer back"
             )
         if dim is not None and dim != self.dim:
             raise HeadMismatch(
@@ -66,9 +68,9 @@ class Head:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"criterion": self.criterion, "featurizer_id": self.featurizer_id, "data_hash": self.data_hash,
                 "val_accuracy": self.val_accuracy, "meta": self.meta}
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, weight=self.weight.astype(np.float32), meta=np.array(json.dumps(meta)))
-        tmp.replace(path)  # atomic: a failed save never leaves a broken head behind
+        buf = BytesIO()
+        np.savez(buf, weight=self.weight.astype(np.float32), meta=np.array(json.dumps(meta)))
+        atomic_write_bytes(path, buf.getvalue())  # a failed save never leaves a broken head behind
         return path
 
     @classmethod

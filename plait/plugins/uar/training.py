@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from plait.core import io
 from plait.core.errors import InputError
 from plait.plugins.uar.heads import CRITERIA, Head
 
@@ -28,25 +29,11 @@ def parse_bool(value: Any, what: str) -> bool:
 
 
 def read_jsonl(path: Path, required: tuple[str, ...]) -> list[dict]:
-    """Rows of a JSONL file, each checked for ``required`` keys; errors name file and line."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path} does not exist; give a JSONL file with one {{{', '.join(map(repr, required))}}} object per line")
-    rows = []
-    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{no} is not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or any(k not in row for k in required):
-            raise InputError(f"{path}:{no} needs the keys {', '.join(required)}; got {line[:120]!r}")
+    """Rows of a JSONL file with ``required`` keys and a non-empty string ``question``."""
+    rows = io.read_jsonl(path, what="question", required=required, allow_empty=False)
+    for no, row in enumerate(rows, 1):
         if not isinstance(row["question"], str) or not row["question"].strip():
-            raise InputError(f"{path}:{no} has an empty or non-string \"question\"")
-        rows.append(row)
-    if not rows:
-        raise InputError(f"{path} has no rows")
+            raise InputError(f"{path}: row {no} has an empty or non-string \"question\"")
     return rows
 
 
@@ -129,8 +116,5 @@ def train_head(featurizer: Any, criterion: str, rows: list[dict], val_rows: list
 
 def save_with_val(head: Head, val: list[dict], directory: Path) -> Path:
     path = head.save(Path(directory) / f"{head.criterion}.npz")
-    text = "".join(json.dumps({"question": r["question"], "label": r["label"]}, ensure_ascii=False) + "\n" for r in val)
-    tmp = path.with_name(f"{head.criterion}.val.jsonl.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path.with_name(f"{head.criterion}.val.jsonl"))
+    io.write_jsonl(path.with_name(f"{head.criterion}.val.jsonl"), ({"question": r["question"], "label": r["label"]} for r in val))
     return path

@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture
 def hash_gate_env(plait_home, monkeypatch):
     """The gate featurizes with the hash embedder (fast, no model files)."""
-    monkeypatch.setenv("PLAIT_GATE__EMBEDDER", "scripted/hash")
+    monkeypatch.setenv("PLAIT_UAR__EMBEDDER", "scripted/hash")
     from plait.plugins.uar import featurizers
 
     featurizers._CACHE.clear()

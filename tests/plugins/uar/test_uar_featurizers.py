@@ -50,9 +50,9 @@ def test_pooling_featurizer_over_http(pooling_server, plait_home, monkeypatch):
     from plait.plugins.uar import featurizers
 
     featurizers._CACHE.clear()
-    monkeypatch.setenv("PLAIT_GATE__FEATURIZER", "pooling")
-    monkeypatch.setenv("PLAIT_GATE__POOLING_URL", pooling_server)
-    monkeypatch.setenv("PLAIT_GATE__POOLING_MODEL", "internlm2-chat-7b")
+    monkeypatch.setenv("PLAIT_UAR__FEATURIZER", "pooling")
+    monkeypatch.setenv("PLAIT_UAR__POOLING_URL", pooling_server)
+    monkeypatch.setenv("PLAIT_UAR__POOLING_MODEL", "internlm2-chat-7b")
     monkeypatch.setenv("PLAIT_LLM_API_KEY", "sk-test")
     feat = featurizer_from_settings(load_settings())
     featurizers._CACHE.clear()
@@ -80,7 +80,7 @@ def test_hidden_featurizer_needs_a_model_with_hidden_states():
 def test_unknown_featurizer_kind(plait_home, monkeypatch):
     from plait.core.config import load_settings
 
-    monkeypatch.setenv("PLAIT_GATE__FEATURIZER", "psychic")
+    monkeypatch.setenv("PLAIT_UAR__FEATURIZER", "psychic")
     with pytest.raises(ConfigError, match="embed, hidden or pooling"):
         featurizer_from_settings(load_settings())
 

