@@ -1,4 +1,5 @@
-"""Contract of character sources: list names, load each by name, NotFound for an unknown name."""
+"""Contract of character sources (``plait.core.characters.CharacterSource``): list names, load
+each by name, NotFound for an unknown name; a source with ``index()`` lists the same characters."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from plait.core.errors import NotFound
 
 class CharacterSourceConformance(SuiteBase):
     """A character source. Set ``source_name`` (resolved through the host's ``characters``
-    registry) or override ``make_source()``. A source has ``names()`` (or ``list()``) and
-    ``load(name)`` returning a character with a non-empty ``name``."""
+    registry) or override ``make_source()``. A source implements ``CharacterSource``: ``names()``
+    and ``load(name)`` returning a character with a non-empty ``name``; an
+    ``IndexedCharacterSource`` also has ``index()``, one row per character."""
 
     source_name: str | None = None
 
@@ -36,6 +38,23 @@ class CharacterSourceConformance(SuiteBase):
     def names_of(source) -> list[str]:
         lister = getattr(source, "names", None) or getattr(source, "list")
         return list(lister())
+
+    def test_implements_the_protocol(self, source):
+        from plait.core.characters import CharacterSource
+
+        assert isinstance(source, CharacterSource), "a character source has names() and load(name)"
+
+    def test_index_rows_match_the_names(self, source):
+        from plait.core.characters import IndexedCharacterSource
+
+        if not isinstance(source, IndexedCharacterSource):
+            pytest.skip("the source has no index()")
+        rows = list(source.index())
+        for row in rows:
+            assert {"name", "slug", "description"} <= set(row), f"index row {row!r} lacks name/slug/description"
+        assert sorted(r["slug"] for r in rows) == sorted(self.names_of(source))
+        for row in rows:
+            assert source.load(row["slug"]).name == row["name"]
 
     def test_lists_names(self, source):
         names = self.names_of(source)
