@@ -25,6 +25,7 @@ from plait.pipeline.worker import Item, StageWorker
 
 INSTALL_HINT = "the ray executor needs Ray Data: pip install 'plait[ray]' (ray[data]>=2.60, pyarrow)"
 MAX_IN_FLIGHT_PER_ACTOR = 16
+MAX_BLOCKS = 10_000  # past this, blocks hold several batches: fewer, larger commits
 
 
 def _ray():
@@ -85,7 +86,10 @@ class RayExecutor:
             batch = max(stage.batch_size, in_flight)  # rows come back (and commit) per batch
         else:
             in_flight, actors, cpus, batch = self.concurrency, min(self.concurrency, self._cpus()), 1, stage.batch_size
-        blocks = max(1, min(len(rows) // batch + 1, 4 * actors))
+        # one block per batch: Ray Data hands a task whole blocks and returns its output when the
+        # task ends, so this makes every batch come back (and commit) on its own
+        blocks = max(1, min(math.ceil(len(rows) / batch), MAX_BLOCKS))
+        actors = min(actors, blocks)  # an actor without a block to work on only costs start-up time
         ds = self.ray.data.from_items(rows, override_num_blocks=blocks)
         ds = ds.map_batches(
             RayStageActor,

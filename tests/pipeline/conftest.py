@@ -136,8 +136,10 @@ def stub_env(stub: StubState, home: Path, **extra: str) -> dict[str, str]:
 
 def loopback_only() -> bool:
     """True inside a network namespace whose only interface is loopback (where Ray binds 127.0.0.1)."""
-    try:
-        return sorted(os.listdir("/sys/class/net")) == ["lo"]
+    import socket
+
+    try:  # asks the kernel about this process's namespace (/sys/class/net shows the mount's)
+        return [name for _, name in socket.if_nameindex()] == ["lo"]
     except OSError:
         return False
 

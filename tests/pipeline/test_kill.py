@@ -19,13 +19,13 @@ def committed(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_bytes().split(b"\n")[:-1] if line.strip()]
 
 
-def wait_for(predicate, timeout: float = 60.0, proc=None) -> None:
+def wait_for(predicate, timeout: float = 300.0, proc=None, what=lambda: "") -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if proc is not None and proc.poll() is not None:
             raise AssertionError(f"the run exited early: {proc.stderr.read().decode(errors='replace')[-2000:]}")
         if time.monotonic() > deadline:
-            raise AssertionError("the run did not reach the expected point")
+            raise AssertionError(f"the run did not reach the expected point within {timeout:g}s: {what()}")
         time.sleep(0.05)
 
 
@@ -41,9 +41,10 @@ def outputs(home: Path, pipeline: str, stage: str) -> list[dict]:
 
 
 def kill_mid_run_then_rerun(tmp_path: Path, stub, extra_args: list[str]) -> None:
-    """Run ``demo`` against the stub, SIGKILL it with requests in flight, rerun, compare."""
+    """SIGKILL a run of ``demo`` (against the stub) with requests in flight, rerun it, and compare
+    with an uninterrupted run on the local executor."""
     args = ["pipeline", "run", "demo", "--concurrency", "3", "--json", *extra_args]
-    reference = plait(args, stub_env(stub, tmp_path / "ref"))
+    reference = plait(["pipeline", "run", "demo", "--json"], stub_env(stub, tmp_path / "ref"))
     out, err = reference.communicate(timeout=300)
     assert reference.returncode == 0, err.decode()
     stub.gate_after = stub.answered + 4  # answer four more requests (one Ray batch), then hold the rest
@@ -51,7 +52,8 @@ def kill_mid_run_then_rerun(tmp_path: Path, stub, extra_args: list[str]) -> None
     home = tmp_path / "killed"
     log = home / "runs" / "demo" / "ask" / "log.jsonl"
     proc = plait(args, stub_env(stub, home))
-    wait_for(lambda: len(committed(log)) >= 4 and stub.in_flight > 0, proc=proc)
+    wait_for(lambda: len(committed(log)) >= 4 and stub.in_flight > 0, proc=proc,
+             what=lambda: f"{len(committed(log))} rows committed, {stub.answered} answered, {stub.in_flight} in flight")
     os.kill(proc.pid, signal.SIGKILL)  # requests in flight, rows half done
     proc.wait()
     before = committed(log)
