@@ -1,7 +1,9 @@
 """The contract between agent graphs and the surfaces (CLI, HTTP server).
 
-An agent is registered as ``register(name, factory)``; ``factory(context) -> Agent``. A name
-registered as ``"character"`` also answers ``"character/<arg>"``: ``context.arg`` is ``<arg>``.
+An agent is registered as ``register(name, factory)``; ``factory(context: AgentContext) -> Agent``. A
+name registered as ``"character"`` also answers ``"character/<arg>"``: ``context.arg`` is ``<arg>``.
+Optional capabilities are declared protocols (``SupportsHistory`` ...): surfaces check them with
+``isinstance``. ``plait.agents.graph_agent.GraphAgent`` is the LangGraph adaptor agents share.
 """
 
 from __future__ import annotations
@@ -10,26 +12,17 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
 from plait.core.config import Settings, load_settings
+from plait.core.context import Context
 from plait.core.errors import NotFound
 from plait.core.models.base import ChatModel, Message
 
 
 @dataclass
-class AgentContext:
-    settings: Settings
+class AgentContext(Context):
+    """What an agent factory receives: a :class:`~plait.core.context.Context` plus the chat model."""
+
     model_name: str | None = None  # None = the configured model
-    arg: str | None = None  # "<arg>" of "agent/<arg>"
-    options: dict[str, Any] = field(default_factory=dict)
     _model: ChatModel | None = None
-    host: Any = None  # the plugin host whose registries this agent may use; None = the process's host
-
-    @property
-    def registries(self) -> Any:
-        if self.host is None:
-            from plait.core.host import get_host
-
-            self.host = get_host()
-        return self.host
 
     @property
     def tools(self) -> dict[str, Any]:
@@ -148,5 +141,5 @@ def resolve_agent_factory(name: str):
 
 def get_agent(name: str, settings: Settings | None = None, model: str | None = None, **options: Any) -> Agent:
     factory, arg = resolve_agent_factory(name)
-    ctx = AgentContext(settings or load_settings(), model_name=model, arg=arg, options=options)
+    ctx = AgentContext(settings or load_settings(), name=name, arg=arg, options=options, model_name=model)
     return factory(ctx)
