@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
-from plait.agents.base import Agent, AgentContext, AgentReply, AgentRequest, resolve_agent_factory
+from plait.agents.base import Agent, AgentContext, AgentReply, AgentRequest, SupportsVariants, Variant, resolve_agent_factory
 from plait.core.config import Settings
 from plait.core.errors import InputError, NotFound
 from plait.serve.cache import AgentCache
@@ -100,43 +100,37 @@ class AgentPool:
 
     # -- catalogue -----------------------------------------------------------------------------
     def catalogue(self) -> list[ModelEntry]:
-        """Every agent and every character, as the models the API offers."""
-        from plait.core.characters import IndexedCharacterSource
+        """Every model the API offers: each agent, and for factories that declare
+        ``SupportsVariants`` (characters) each variant instead of the bare name."""
         from plait.core.host import get_host
 
-        host = get_host()
+        agents = get_host().agents
         out: list[ModelEntry] = []
-        for name in host.agents.names():
-            if name == CHARACTER_AGENT:
-                continue  # only meaningful as character/<name>
+        for name in agents.names():
+            plugin = agents.entry(name).plugin
+            variants = self._variants(name)
+            if variants is not None:
+                kind = "character" if name == CHARACTER_AGENT else "variant"
+                out.extend(ModelEntry(v.name, kind, v.description, plugin) for v in variants)
+                continue
             try:
                 desc = str(getattr(self.agent(name), "description", "") or "")
             except Exception:  # an agent that cannot be built is still listed; using it reports why
                 desc = ""
-            out.append(ModelEntry(name, "agent", desc, host.agents.entry(name).plugin))
-        if CHARACTER_AGENT in host.agents:
-            for source_name, source in host.characters.items():
-                if isinstance(source, IndexedCharacterSource):  # small index rows: no card is loaded in full
-                    try:
-                        rows = list(source.index())
-                    except Exception:  # a broken source must not hide the others
-                        continue
-                    plugin = host.characters.entry(source_name).plugin
-                    for row in rows:
-                        desc = " ".join(str(row.get("description", "")).split())[:160]
-                        out.append(ModelEntry(f"{CHARACTER_AGENT}/{row['slug']}", "character", desc, plugin))
-                    continue
-                try:
-                    names = list(source.names())
-                except Exception:  # a broken source must not hide the others
-                    continue
-                for char in names:
-                    try:
-                        desc = " ".join(str(getattr(source.load(char), "description", "")).split())[:160]
-                    except Exception:
-                        desc = ""
-                    out.append(ModelEntry(f"{CHARACTER_AGENT}/{char}", "character", desc, host.characters.entry(source_name).plugin))
+            out.append(ModelEntry(name, "agent", desc, plugin))
         return out
+
+    def _variants(self, name: str) -> list[Variant] | None:
+        """The variants of agent ``name`` (None when its factory has none; [] when listing fails)."""
+        from plait.core.host import get_host
+
+        factory = get_host().agents.get(name)
+        if not isinstance(factory, SupportsVariants):
+            return None
+        try:
+            return list(factory.variants(self.settings))
+        except Exception:  # a broken listing must not hide the other models
+            return []
 
     def character(self, name: str):
         """Load a character from whichever source has it."""
@@ -166,33 +160,23 @@ class AgentPool:
                 self._embedder = get_embedder(None, self.settings)
             return self._embedder
 
-    def character_names(self) -> list[str]:
-        """Every character name the sources list (a source that fails to list is skipped)."""
-        from plait.core.host import get_host
-
-        names: list[str] = []
-        for _, source in get_host().characters.items():
-            try:
-                names.extend(str(n) for n in source.names())
-            except Exception:
-                continue
-        return names
-
     def check_model(self, model: str) -> None:
-        """NotFound unless ``model`` is an id ``/v1/models`` offers: an agent, or ``character/<listed name>``."""
+        """NotFound unless ``model`` is an id ``/v1/models`` offers (an agent, or a listed variant
+        such as ``character/<slug>``): nothing is built for any other string."""
         from plait.core.host import get_host
 
         agents = get_host().agents
-        if model in agents and model != CHARACTER_AGENT:
+        if model in agents and self._variants(model) is None:
             return
-        prefix, sep, arg = model.partition("/")
-        if sep and prefix == CHARACTER_AGENT and CHARACTER_AGENT in agents:
-            names = self.character_names()
-            if arg in names:
+        prefix, sep, _ = model.partition("/")
+        variants = self._variants(prefix) if sep and prefix in agents else None
+        if variants is not None:
+            names = [v.name for v in variants]
+            if model in names:
                 return
-            near = [n for n in names if n.lower() == arg.lower()]
-            hint = f"; did you mean {CHARACTER_AGENT}/{near[0]}?" if near else ""
-            raise NotFound(f"no character named {arg[:80]!r}{hint} (GET /v1/models lists the character/<name> models)")
+            near = [n for n in names if n.lower() == model.lower()]
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise NotFound(f"no model {model[:80]!r}{hint} (GET /v1/models lists the {prefix}/<name> models)")
         raise NotFound(f"no model {model[:80]!r}; GET /v1/models lists the agents and characters this server offers")
 
     def agent(self, model: str) -> Agent:

@@ -142,11 +142,24 @@ class TalkAgent:
         yield reply
 
 
+class CharacterFactory:
+    """``character/<name>`` for the test characters; lists them as variants (``SupportsVariants``)."""
+
+    def __call__(self, ctx) -> TalkAgent:
+        return TalkAgent(ctx, prefix=f"[{ctx.arg}] ")
+
+    def variants(self, settings) -> list:
+        from plait.agents.base import Variant
+
+        source = Characters()
+        return [Variant(f"character/{n}", source.load(n).description) for n in source.names()]
+
+
 class ServeTestPlugin:
     @hookimpl
     def register_agents(self, register):
         register("talk", lambda ctx: TalkAgent(ctx))
-        register("character", lambda ctx: TalkAgent(ctx, prefix=f"[{ctx.arg}] "))
+        register("character", CharacterFactory())
 
     @hookimpl
     def register_characters(self, register):
