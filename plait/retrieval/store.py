@@ -53,6 +53,8 @@ def chroma_client(settings: Settings):
 _VIEWS: dict[str, list[tuple[str, str, object]]] = {}  # home -> [(generation, chroma identifier, client)]
 _VIEWS_LOCK = threading.Lock()
 _VIEW_NUMBER = itertools.count(1)
+_ORDER: list[str] = []  # homes in the order their views were opened
+MAX_VIEWS = 8  # open views across all data directories (tests and tools open many)
 
 
 def fresh_client(settings: Settings, generation: str):
@@ -82,6 +84,11 @@ def fresh_client(settings: Settings, generation: str):
         views.append((generation, ident, client))
         while len(views) > 2:
             _stop(views.pop(0)[1])
+        _ORDER.append(home)
+        while len(_ORDER) > MAX_VIEWS and sum(len(v) for v in _VIEWS.values()) > MAX_VIEWS:
+            oldest = _VIEWS.get(_ORDER.pop(0)) or []  # other data directories this process looked at
+            if oldest and oldest is not views:
+                _stop(oldest.pop(0)[1])
         return client
 
 
