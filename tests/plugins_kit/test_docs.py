@@ -123,6 +123,12 @@ def check_register_agents(host, settings):
     assert isinstance(items[-1], AgentReply) and "".join(items[:-1]) == items[-1].text
 
 
+def check_register_pipelines(host, settings):
+    pipeline = host.pipelines.get("shout")(settings)
+    [stage] = pipeline.stages
+    assert pipeline.name == "shout" and stage.fn([{"text": "hi"}]) == [{"text": "HI"}]
+
+
 def check_register_commands(host, settings, plait_cli):
     from plait.cli.plugins_info import registered_commands
 
