@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from plait.core.host import Host
+from plait.core.host import PLUGIN_FAILURES, Host
 
 INSTALL_RECORD = Path(sys.prefix) / "share" / "plait" / "plugin-installs.json"
 
@@ -124,7 +124,7 @@ def registered_commands(host: Host, plugin: str) -> list[str]:
     scratch = typer.Typer()
     try:
         impl.function(cli=scratch)
-    except Exception as exc:  # reported as the plugin's error by the caller
+    except PLUGIN_FAILURES as exc:  # sys.exit() too; reported as the plugin's error by the caller
         raise RuntimeError(f"register_commands: {type(exc).__name__}: {exc}") from exc
     return sorted(_command_names(scratch))
 
@@ -140,7 +140,7 @@ def registered_routes(host: Host, plugin: str) -> list[str]:
     before = {id(r) for r in scratch.routes}
     try:
         impl.function(app=scratch)
-    except Exception as exc:
+    except PLUGIN_FAILURES as exc:
         raise RuntimeError(f"register_routes: {type(exc).__name__}: {exc}") from exc
     out = []
     for route in scratch.routes:

@@ -6,6 +6,7 @@ refused like any other registry clash, naming both owners."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -147,6 +148,10 @@ def test_plugin_exiting_in_register_commands_is_isolated_and_its_half_is_removed
     assert "plugin 'plait-cmd-exit' raised in hook register_commands" in proc.stderr
     assert "bye from the plugin" in proc.stderr
     assert plait_run("half-command").returncode == 2  # usage error: no such command
+    listed = plait_run("plugins", "list", "--json")  # lists it (it re-runs the hook), naming the failure
+    assert listed.returncode == 0, listed.stderr
+    row = {r["name"]: r for r in json.loads(listed.stdout)}["plait-cmd-exit"]
+    assert "register_commands" in row["error"] and "SystemExit" in row["error"]
 
 
 def _serve(port: int, *extra: str) -> subprocess.Popen:
