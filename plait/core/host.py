@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as md
 import os
-import pkgutil
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -40,9 +39,20 @@ REGISTRY_HOOKS = {
     "register_pipelines": "pipelines",
 }
 
-# Built-in plugins that live in a layer rather than in plait.plugins (name -> module); listed
-# here because layers are not scanned. They register through the same hooks as any plugin.
-LAYER_PLUGINS = {"pipeline": "plait.pipeline.builtin"}
+# Every built-in plugin: (name, module), loaded in this order. Strings, not imports: core names the
+# built-ins but imports no plugin (DESIGN.md). The capabilities live in plait.plugins; a layer may
+# ship one too (plait.pipeline's example pipelines). They register through the same hooks as any plugin.
+BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
+    ("characters", "plait.plugins.characters"),
+    ("codeverify", "plait.plugins.codeverify"),
+    ("gates", "plait.plugins.gates"),
+    ("math", "plait.plugins.math"),
+    ("models", "plait.plugins.models"),
+    ("rag", "plait.plugins.rag"),
+    ("sandboxes", "plait.plugins.sandboxes"),
+    ("uar", "plait.plugins.uar"),
+    ("pipeline", "plait.pipeline.builtin"),
+)
 
 
 @dataclass
@@ -125,27 +135,16 @@ class Host:
 
     # -- discovery -------------------------------------------------------------------------
     def _load_builtins(self, only: list[str] | None) -> None:
-        import plait.plugins as pkg
-
-        for mod in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-            if mod.name.startswith("_") or (only is not None and mod.name not in only):
+        for short, path in BUILTIN_PLUGINS:
+            if only is not None and short not in only:
                 continue
-            name = f"plait.{mod.name}"
+            name = f"plait.{short}"
             try:
-                module = importlib.import_module(f"plait.plugins.{mod.name}")
+                module = importlib.import_module(path)
             except PLUGIN_FAILURES as exc:  # a broken built-in must not take the host down either
                 self._fail(PluginInfo(name, None, True), exc)
                 continue
             self.add_plugin(name, module, builtin=True)
-        for short, path in LAYER_PLUGINS.items():
-            if only is not None and short not in only:
-                continue
-            try:
-                module = importlib.import_module(path)
-            except Exception as exc:
-                self._fail(PluginInfo(f"plait.{short}", None, True), exc)
-                continue
-            self.add_plugin(f"plait.{short}", module, builtin=True)
 
     def _load_entry_points(self) -> None:
         allowed = _allowed_plugins()

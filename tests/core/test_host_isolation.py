@@ -131,3 +131,19 @@ def test_route_guard_refuses_a_clash_and_drops_a_failed_plugins_routes():
 
     owners.claim("q", failed=True)
     assert "/broken" not in [r.path for r in app.router.routes]
+
+
+def test_builtin_tuple_names_every_plugin_folder():
+    # core names the built-ins as strings (it imports no plugin); a new capability must be listed
+    from pathlib import Path
+
+    import plait.plugins
+    from plait.core.host import BUILTIN_PLUGINS
+
+    root = Path(plait.plugins.__file__).parent
+    found = {p.stem for p in root.iterdir() if not p.name.startswith("_")
+             and (p.suffix == ".py" or (p / "__init__.py").is_file())}
+    listed = {path.rsplit(".", 1)[1] for _, path in BUILTIN_PLUGINS if path.startswith("plait.plugins.")}
+    assert listed == found
+    host = Host(entry_points=False)
+    assert {f"plait.{short}" for short, _ in BUILTIN_PLUGINS} == {n for n, i in host.plugins.items() if i.builtin}
