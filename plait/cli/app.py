@@ -23,9 +23,19 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        import plait
+
+        typer.echo(f"plait {plait.__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     strict: Annotated[bool, typer.Option("--strict", help="exit 1 if any plugin failed to load or in a hook")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="print plait's version and exit")] = False,
 ) -> None:
     from plait.core.host import get_host
 
