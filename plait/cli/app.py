@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from plait.cli.common import CommandOwners, err_console
+from plait.cli.common import CommandOwners, err_console, reflow_help
 from plait.core.errors import PlaitError
 from plait.core.redact import redact_text
 
@@ -63,6 +63,7 @@ def build_app() -> typer.Typer:
     _load_core_commands()
     owners = CommandOwners(app)  # what is there now is plait's own; a plugin may not replace it
     get_host().call_isolated("register_commands", cli=app, after=owners.claim)
+    reflow_help(app)
     return app
 
 

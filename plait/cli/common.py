@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from typing import Annotated, Any, Optional
@@ -126,3 +127,46 @@ def pick(new_value: Any, old_value: Any, old: str, new: str) -> Any:
         deprecated(old, new)
         return old_value
     return new_value
+
+
+def _reflow(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph (docstrings wrap at 100 columns; terminals differ).
+
+    Lines that start a list item or are indented (examples) keep their break.
+    """
+    out = []
+    for para in inspect.cleandoc(text).split("\n\n"):
+        lines = para.splitlines()
+        if any(ln.startswith((" ", "-", "*", "$")) for ln in lines[1:]):
+            out.append(para)
+        else:
+            out.append(" ".join(ln.strip() for ln in lines))
+    return "\n\n".join(out)
+
+
+def reflow_help(group: typer.Typer) -> None:
+    """Give every command and group under ``group`` help text without hard line breaks."""
+    for info in group.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if doc:
+            info.help = _reflow(doc)
+    for sub in group.registered_groups:
+        if sub.help:
+            sub.help = _reflow(sub.help)
+        if sub.typer_instance is not None:
+            reflow_help(sub.typer_instance)
+
+
+def _no_type_on_flags() -> None:
+    """Typer prints ``<bool>`` after on/off flags, which take no value; show nothing there instead."""
+    from typer.core import TyperOption
+
+    plain = TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):  # type: ignore[no-untyped-def]
+        return None if getattr(self, "is_flag", False) else plain(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich
+
+
+_no_type_on_flags()

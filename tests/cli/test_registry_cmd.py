@@ -32,3 +32,11 @@ def test_agents_list_includes_variants_without_naming_them(plait_cli):
     assert "rag" in names and "math" in names
     assert any(n.startswith("character/") for n in names)  # advertised by the factory's variants()
     assert "character" not in names
+
+
+def test_help_has_no_hard_line_breaks_and_no_bool_metavar(plait_cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    out = plait_cli("ingest", "--help").stdout
+    assert "<bool>" not in out
+    # the docstring's second paragraph is wrapped at 100 columns in the source: one line on a wide terminal
+    assert any("--sync removes the chunks of deleted files" in line for line in out.splitlines())
