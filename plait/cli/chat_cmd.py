@@ -2,7 +2,7 @@
 
 Reads from a terminal interactively, or one message per line from a pipe (ending at end of input),
 so scripts can drive it. Slash commands: /exit, /help, /session, plus those the agent offers
-(``agent.commands``, e.g. /regenerate, /alts, /memory for characters).
+(``SupportsCommands``, e.g. /regenerate, /alts, /memory for characters).
 
 A session remembers its agent: opening it with another agent (e.g. a character's session without
 ``--character``) is refused before anything is written, with the command that opens it. A slash
@@ -17,6 +17,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from plait.agents.base import SupportsCommands, SupportsEndSession, SupportsGreeting, SupportsHistory
 from plait.cli.common import ModelOption, console, err_console, settings_for
 from plait.core.errors import PlaitError
 
@@ -45,14 +46,14 @@ def chat(
     interactive = sys.stdin.isatty()
     _open(agent, name, session, interactive)
     options = {"retrieve": retrieve} if retrieve else {}
-    commands = dict(getattr(agent, "commands", {}) or {})
+    commands = dict(agent.commands) if isinstance(agent, SupportsCommands) else {}
     for line in _messages(interactive):
         if line.startswith("/"):
             if not _command(line, session, commands):
                 break
             continue
         _guarded(_turn, agent, line, session, options, interactive)
-    if hasattr(agent, "end_session"):
+    if isinstance(agent, SupportsEndSession):
         agent.end_session(session)  # e.g. characters summarise the session into long-term memory
     hint = f"session saved: resume with `{resume_command(session, name)}`"
     if interactive:
@@ -63,14 +64,14 @@ def chat(
 
 def _open(agent: Any, name: str, session: str, interactive: bool) -> None:
     """Show a resumed session's last turns (on a terminal) or a new session's greeting."""
-    history = agent.history(session) if hasattr(agent, "history") else []
+    history = agent.history(session) if isinstance(agent, SupportsHistory) else []
     if interactive:
         state = "resumed" if history else "new"
         console.print(f"[dim]{name} · session {session} ({state}) · /help for commands, /exit to leave[/dim]")
         for turn in history[-10:]:
             who = "you" if turn["role"] == "user" else name
             console.print(f"[bold]{who}>[/bold] {turn['content']}", highlight=False)
-    if not history and hasattr(agent, "greeting"):
+    if not history and isinstance(agent, SupportsGreeting):
         greeting = agent.greeting(session)
         if greeting:
             console.print(greeting, highlight=False, markup=False)

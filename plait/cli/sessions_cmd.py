@@ -31,13 +31,13 @@ def list_(json_out: JsonOption = False) -> None:
 
 def show(name: Annotated[str, typer.Argument(help="session name")], json_out: JsonOption = False) -> None:
     """Show the turns of a session."""
-    from plait.agents.base import get_agent
+    from plait.agents.base import SupportsHistory, get_agent
     from plait.agents.sessions import require_session
 
     settings = settings_for()
     info = require_session(settings, name)
     agent = get_agent(info.agent, settings)
-    turns = agent.history(name) if hasattr(agent, "history") else []
+    turns = agent.history(name) if isinstance(agent, SupportsHistory) else []
     if json_out:
         print_json({**info.to_json(), "messages": turns})
         return

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from plait.agents import sessions
-from plait.agents.base import AgentReply, AgentRequest
+from plait.agents.base import AgentReply, AgentRequest, SupportsRegenerate
 from plait.core.errors import NotFound, PlaitError
 from plait.serve import housekeeping
 from plait.serve.errors import error_payload
@@ -114,7 +114,7 @@ class Turn:
 
     def native_regenerate(self) -> bool:
         """Agents may offer ``regenerate(session, options) -> AgentReply`` (characters keep alternatives)."""
-        return callable(getattr(self.agent, "regenerate", None))
+        return isinstance(self.agent, SupportsRegenerate)
 
     def record(self) -> None:
         """List the session for the page, unless the agent already recorded this turn itself; a

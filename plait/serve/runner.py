@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable
 
 from plait.agents.base import Agent, AgentContext, AgentReply, AgentRequest, SupportsVariants, Variant, resolve_agent_factory
+from plait.core.characters import Character, find_character
 from plait.core.config import Settings
 from plait.core.errors import InputError, NotFound
 from plait.serve.cache import AgentCache
@@ -25,7 +26,6 @@ from plait.serve.locks import SessionLocks
 
 # \Z, not $: "$" also matches before a trailing newline, which let "abc\n" in as a second "abc"
 SESSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}\Z")
-CHARACTER_AGENT = "character"
 
 
 class SessionConflict(InputError):
@@ -35,7 +35,7 @@ class SessionConflict(InputError):
 @dataclass
 class ModelEntry:
     id: str
-    kind: str  # "agent" | "character"
+    kind: str  # "agent", or for a variant the name of the agent factory that lists it ("character")
     description: str
     plugin: str
 
@@ -110,8 +110,8 @@ class AgentPool:
             plugin = agents.entry(name).plugin
             variants = self._variants(name)
             if variants is not None:
-                kind = "character" if name == CHARACTER_AGENT else "variant"
-                out.extend(ModelEntry(v.name, kind, v.description, plugin) for v in variants)
+                # a variant's kind is its factory's registered name ("character" for character/<slug>)
+                out.extend(ModelEntry(v.name, name, v.description, plugin) for v in variants)
                 continue
             try:
                 desc = str(getattr(self.agent(name), "description", "") or "")
@@ -132,16 +132,11 @@ class AgentPool:
         except Exception:  # a broken listing must not hide the other models
             return []
 
-    def character(self, name: str):
-        """Load a character from whichever source has it."""
+    def character(self, name: str) -> Character:
+        """Load a character in the one lookup order the agents use (``builtin`` source first)."""
         from plait.core.host import get_host
 
-        for _, source in get_host().characters.items():
-            try:
-                return source.load(name)
-            except (NotFound, LookupError):
-                continue
-        raise NotFound(f"no character named {name!r}; GET /v1/models lists the character/<name> models")
+        return find_character(name, get_host().characters, self.settings)
 
     # -- agents and models -----------------------------------------------------------------------
     def shared_model(self):

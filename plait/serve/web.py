@@ -15,6 +15,8 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from plait.agents import sessions
+from plait.agents.base import SupportsRegenerate
+from plait.agents.graph_agent import GraphAgent
 from plait.core.errors import InputError, NotFound
 from plait.serve.chat import owned_session
 from plait.serve.history import history_with_extras, restamp_last
@@ -93,7 +95,7 @@ def _alternatives_agent(pool: AgentPool, name: str, owner: str | None):
     characters do), else None. NotFound for an unknown session or another key's."""
     info = owned_session(pool, name, owner)
     agent = pool.agent(info.agent)
-    if callable(getattr(agent, "choose_alternative", None)) and callable(getattr(agent, "state", None)):
+    if isinstance(agent, SupportsRegenerate) and isinstance(agent, GraphAgent):  # state() holds the alternatives
         return agent
     return None
 

@@ -134,3 +134,31 @@ def test_old_lore_path_warns_and_reexports_scan():
 
     assert old.scan is scan
     assert "plait.agents.character.lore" in SHIMS
+
+
+def test_the_server_looks_characters_up_in_the_store_order(plait_home):
+    """/api/characters/<name> (the web page's card) must show the character the agent chats as."""
+    from plait.serve.runner import AgentPool
+
+    host = get_host()
+    host.characters.add("aaa-other", _OtherSource(), "test")
+    pool = AgentPool(load_settings(), workers=1)
+    try:
+        assert pool.character("ada-lovelace").name == get_agent("character/ada-lovelace").character.name == "Ada Lovelace"
+        assert pool.character("zed").name == "Zed"
+        with pytest.raises(NotFound):
+            pool.character("nobody")
+    finally:
+        pool.close()
+
+
+def test_the_server_lists_variants_under_their_factory_name(plait_home):
+    from plait.serve.runner import AgentPool
+
+    pool = AgentPool(load_settings(), workers=1)
+    try:
+        entries = {e.id: e for e in pool.catalogue()}
+    finally:
+        pool.close()
+    assert "character" not in entries  # the bare factory name is not a model
+    assert entries["character/ada-lovelace"].kind == "character"
