@@ -148,30 +148,6 @@ async def delete_session(name: str, request: Request) -> dict:
     return {"deleted": name}
 
 
-def _find_chunk(pool: AgentPool, source: str | None, chunk: int | None, chunk_id: str | None) -> dict:
-    from plait.retrieval.store import chroma_client
-
-    try:
-        coll = chroma_client(pool.settings).get_collection(pool.settings.collection)
-    except Exception:
-        raise NotFound(f"no document collection {pool.settings.collection!r} yet; ingest documents with `plait ingest PATH`") from None
-    if chunk_id:
-        got = coll.get(ids=[chunk_id], include=["documents", "metadatas"])
-    else:
-        got = coll.get(where={"$and": [{"source": source}, {"chunk": chunk}]}, include=["documents", "metadatas"])
-    if not got.get("ids"):
-        what = chunk_id or f"{source} chunk {chunk}"
-        raise NotFound(f"no chunk {what!r} in collection {pool.settings.collection!r}; the source may have been re-ingested")
-    meta = (got.get("metadatas") or [{}])[0] or {}
-    return {
-        "id": got["ids"][0],
-        "source": meta.get("source", source),
-        "chunk": meta.get("chunk", chunk),
-        "text": (got.get("documents") or [""])[0],
-        "metadata": meta,
-    }
-
-
 @router.get("/chunks", summary="The text of one ingested chunk (what a citation points at)")
 async def get_chunk(
     request: Request,
@@ -181,8 +157,10 @@ async def get_chunk(
 ) -> dict:
     if not id and (source is None or chunk is None):
         raise InputError("give either id, or source and chunk, e.g. /api/chunks?source=docs/a.md&chunk=0")
+    from plait.retrieval.lookup import find_chunk
+
     pool = _pool(request)
-    return await pool.run(_find_chunk, pool, source, chunk, id)
+    return await pool.run(lambda: find_chunk(pool.settings, source=source, chunk=chunk, chunk_id=id))
 
 
 def install(app: FastAPI) -> None:
