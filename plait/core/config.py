@@ -246,7 +246,6 @@ def write_value(key: str, value: Any, path: Path | None = None) -> Path:
         data.setdefault(table, {})[sub] = value
     else:
         data[key] = value
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(tomli_w.dumps(data), encoding="utf-8")
-    tmp.replace(path)  # atomic: a crash never leaves a half-written config
-    return path
+    from plait.core.io import atomic_write_text
+
+    return atomic_write_text(path, tomli_w.dumps(data))  # a crash never leaves a half-written config
