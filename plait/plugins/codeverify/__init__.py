@@ -3,7 +3,8 @@
 ``plait.sandbox``.
 
 Commands: ``plait code verify``, ``plait synth unitcoder``, ``plait synth case2code``,
-``plait eval case2code``.
+``plait eval case2code``. Pipelines (``plait pipeline run NAME --input CORPUS``): ``case2code``,
+``unitcoder``; the two ``synth`` commands are fronts over them.
 """
 
 from plait import hookimpl
@@ -24,3 +25,11 @@ def register_agents(register):
         return UnitCoderAgent(context)
 
     register("unitcoder", factory)
+
+
+@hookimpl
+def register_pipelines(register):
+    from plait.plugins.codeverify import case2code_pipeline, unitcoder_pipeline
+
+    register("case2code", case2code_pipeline.registered)
+    register("unitcoder", unitcoder_pipeline.registered)

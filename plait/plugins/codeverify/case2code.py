@@ -156,13 +156,10 @@ def parse_inputs(text: str, fn: Harvested, limit: int) -> list[str]:
     return found
 
 
-def ask_inputs(model, fn: Harvested, n: int = 10) -> list[str]:
-    from plait.core.models.base import ChatOptions
-
+def inputs_prompt(fn: Harvested, n: int = 10) -> str:
+    """The request for ``n`` literal example inputs of ``fn`` (the reply is read by :func:`parse_inputs`)."""
     example = repr({p: 1 for p in fn.required or fn.params[:1]})
-    prompt = INPUTS_PROMPT.format(code=fn.code, n=n, name=fn.name, args=", ".join(fn.params), example=example)
-    reply = model.chat([{"role": "user", "content": prompt}], ChatOptions(temperature=0.7, max_tokens=600)).text
-    return parse_inputs(reply, fn, n)
+    return INPUTS_PROMPT.format(code=fn.code, n=n, name=fn.name, args=", ".join(fn.params), example=example)
 
 
 # -- running cases in the sandbox -------------------------------------------------------------------
@@ -280,46 +277,3 @@ def evaluate(preds: list[dict[str, Any]], refs: list[dict[str, Any]], *, backend
         "backends": sorted({x["backend"] for x in done if x.get("backend")}),
         "items": done,
     }
-
-
-# -- synthesis pipeline ------------------------------------------------------------------------------
-def synthesize(rows: list[dict[str, Any]], model, *, n_inputs: int = 10, backend: str | None = None, seed: int = 0,
-               progress: Callable[[int], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Corpus rows ``{id, content}`` -> Case2Code training records, and counts of what was dropped."""
-    rng = random.Random(seed)
-    stats = {"rows": len(rows), "functions": 0, "no_inputs": 0, "all_raised": 0, "kept": 0, "cases": 0}
-    records: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for row in rows:
-        for k, fn in enumerate(harvest(str(row.get("content", "")))):
-            if fn.code in seen:
-                continue
-            seen.add(fn.code)
-            stats["functions"] += 1
-            inputs = ask_inputs(model, fn, n_inputs)
-            if not inputs:
-                stats["no_inputs"] += 1
-                continue
-            outputs, result = run_cases(fn.code, fn.name, inputs_src=inputs, backend=backend)
-            pairs = [(i, o) for i, o in zip(inputs, outputs) if o is not None]
-            if not pairs or all("error" in o for _, o in pairs):
-                stats["all_raised"] += 1
-                continue
-            ins, outs = [p[0] for p in pairs], [p[1] for p in pairs]
-            prompt, template = render_prompt(fn.name, ins, outs, rng)
-            records.append({
-                "id": f"{row.get('id', 'row')}_{k}",
-                "func_name": fn.name,
-                "code": fn.code,
-                "example_inputs": ins,
-                "example_outputs": outs,
-                "prompt": prompt,
-                "output": f"The function is:\n\n```python\n{fn.code}\n```",
-                "template": template,
-                "backend": result.backend,
-            })
-            stats["kept"] += 1
-            stats["cases"] += len(ins)
-        if progress:
-            progress(1)
-    return records, stats

@@ -10,6 +10,7 @@ deprecation notice.
 from __future__ import annotations
 
 import ast
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,6 +25,9 @@ RoundsOption = Annotated[int, typer.Option("--rounds", "-R", help="fix rounds at
 CandidatesOption = Annotated[int, typer.Option("--candidates", help="fix candidates per round")]
 # `-k` means retrieval hits everywhere else in plait; the fix-candidate spelling goes next release.
 OldKOption = Annotated[Optional[int], typer.Option("--k", "-k", hidden=True)]
+ExecutorOption = Annotated[str, typer.Option("--executor", "-e", help="local (threads) or ray (Ray Data)")]
+ConcurrencyOption = Annotated[Optional[int], typer.Option("--concurrency", "-c", help="model requests / sandbox runs in flight (default [pipeline] concurrency or 8)")]
+RayAddressOption = Annotated[Optional[str], typer.Option("--ray-address", help="with --executor ray: the cluster to join (auto, ray://head:10001); default: start a local one")]
 
 
 def _data(data: Optional[Path], legacy: Optional[Path], command: str) -> Path:
@@ -74,29 +78,43 @@ def eval_case2code(
 
 
 def synth_case2code(
-    out: Annotated[Path, typer.Option("--out", help="output directory (case2code.jsonl, stats.json)")],
+    out: Annotated[Path, typer.Option("--out", help="output directory (case2code.jsonl, stats.json; the resumable run in runs/)")],
     data: Annotated[Optional[Path], typer.Option("--data", help='code corpus, JSONL lines {"id", "content"}')] = None,
     model: ModelOption = None,
     inputs: Annotated[int, typer.Option("--inputs", help="example inputs asked per function")] = 10,
     limit: Annotated[Optional[int], typer.Option("--limit", help="use only the first N corpus rows")] = None,
     seed: Annotated[int, typer.Option("--seed", help="seed of the prompt-template choice")] = 0,
     backend: BackendOption = None,
+    executor: ExecutorOption = "local",
+    concurrency: ConcurrencyOption = None,
+    ray_address: RayAddressOption = None,
     as_json: JsonOption = False,
     legacy_corpus: Annotated[Optional[Path], typer.Argument(hidden=True, metavar="[CORPUS]")] = None,
 ) -> None:
     """Case2Code data: harvest self-contained functions, have the model write literal example inputs,
-    run them in the sandbox, keep functions with at least one non-raising case, render prompts."""
-    from plait.core.models import get_chat_model
-    from plait.plugins.codeverify.case2code import synthesize
+    run them in the sandbox, keep functions with at least one non-raising case, render prompts.
+    Runs the `case2code` pipeline; a rerun with the same --out resumes it."""
+    from plait.plugins.codeverify.case2code_pipeline import case2code_pipeline
+    from plait.plugins.codeverify.synth_front import corpus_source, engine_stats, first_seen, outputs, run_front, run_settings
 
     corpus = _data(data, legacy_corpus, "plait synth case2code")
-    rows = read_jsonl(corpus, what="corpus", required=["content"])[:limit]
-    settings = settings_for(model)
-    chat = get_chat_model(settings.model, settings)
-    with _progress(len(rows), "case2code") as bar:
-        records, stats = synthesize(rows, chat, n_inputs=inputs, backend=backend, seed=seed, progress=bar.update)
+    settings = run_settings(settings_for(model), out)
+    pipeline = case2code_pipeline(source=corpus_source(corpus), n_inputs=inputs, seed=seed, backend=backend)
+    options = {"data": str(corpus.resolve()), "model": settings.model, **pipeline.config}
+    summary = run_front(pipeline, settings, out, options, executor=executor, concurrency=concurrency,
+                        ray_address=ray_address, limit=limit, quiet=as_json)
+    functions, duplicates = first_seen(outputs(settings, pipeline, "harvest"), "code")
+    unique = {f["id"] for f in functions}
+    rendered = [r for r in outputs(settings, pipeline, "render") if r["id"] in unique]
+    records = [r for r in outputs(settings, pipeline, "keep") if r["id"] in unique]
     write_jsonl(out / "case2code.jsonl", records)
-    stats.update(model=settings.model, out=str(out / "case2code.jsonl"))
+    stats = {
+        "rows": summary["stages"][0]["rows_in"], "functions": len(functions),
+        "no_inputs": sum(r["status"] == "no_inputs" for r in rendered),
+        "all_raised": sum(r["status"] == "all_raised" for r in rendered),
+        "kept": len(records), "cases": sum(len(r["example_inputs"]) for r in records), "duplicates": duplicates,
+        "model": settings.model, "out": str(out / "case2code.jsonl"), **engine_stats(summary),
+    }
     atomic_write_json(out / "stats.json", stats)
     if as_json:
         print_json(stats)
@@ -104,6 +122,13 @@ def synth_case2code(
     console.print(f"{stats['kept']} functions kept of {stats['functions']} harvested ({stats['cases']} cases; "
                   f"{stats['no_inputs']} without usable inputs, {stats['all_raised']} where every case raised) -> {stats['out']}",
                   highlight=False)
+    _say_errors(stats["errors"])
+
+
+def _say_errors(errors: int) -> None:
+    if errors:
+        console.print(f"[yellow]{errors} rows ended with an error record (see stats.json); "
+                      "rerun the same command to try them again[/yellow]", highlight=False)
 
 
 def _coder(model: str | None, backend: str | None):
@@ -169,7 +194,7 @@ def code_verify(
 
 
 def synth_unitcoder(
-    out: Annotated[Path, typer.Option("--out", help="output directory: passed/failed/polished.jsonl, trajectories.jsonl, stats.json")],
+    out: Annotated[Path, typer.Option("--out", help="output directory: passed/failed/polished.jsonl, trajectories.jsonl, stats.json; the resumable run in runs/")],
     allowed: Annotated[Optional[str], typer.Option("--allowed", help="comma list of packages a function may import (default: a stdlib set)")] = None,
     data: Annotated[Optional[Path], typer.Option("--data", help='code corpus, JSONL lines {"id", "content"}')] = None,
     rounds: RoundsOption = 3,
@@ -179,25 +204,39 @@ def synth_unitcoder(
     limit: Annotated[Optional[int], typer.Option("--limit", help="use only the first N corpus rows")] = None,
     model: ModelOption = None,
     backend: BackendOption = None,
+    executor: ExecutorOption = "local",
+    concurrency: ConcurrencyOption = None,
+    ray_address: RayAddressOption = None,
     as_json: JsonOption = False,
     legacy_corpus: Annotated[Optional[Path], typer.Argument(hidden=True, metavar="[CORPUS]")] = None,
 ) -> None:
     """UnitCoder data: extract functions whose imports are allowed, verify each with the graph, write
-    trajectories (passed / failed / polished) and pass rates per round."""
-    from plait.plugins.codeverify.unitcoder import DEFAULT_ALLOWED, run_corpus
+    trajectories (passed / failed / polished) and pass rates per round. Runs the `unitcoder`
+    pipeline; a rerun with the same --out resumes it."""
+    from plait.plugins.codeverify.synth_front import corpus_source, engine_stats, first_seen, outputs, run_front, run_settings
+    from plait.plugins.codeverify.unitcoder import DEFAULT_ALLOWED, pass_rates
+    from plait.plugins.codeverify.unitcoder_pipeline import unitcoder_pipeline
 
     corpus = _data(data, legacy_corpus, "plait synth unitcoder")
-    rows = read_jsonl(corpus, what="corpus", required=["content"])[:limit]
     packages = tuple(p.strip() for p in allowed.split(",") if p.strip()) if allowed else DEFAULT_ALLOWED
-    coder, model_name = _coder(model, backend)
-    with _progress(len(rows), "unitcoder") as bar:
-        trajectories, stats = run_corpus(rows, coder, allowed=packages, rounds=rounds, k=_candidates(candidates, old_k), polish=polish,
-                                          progress=bar.update)
-    write_jsonl(out / "trajectories.jsonl", trajectories)
-    write_jsonl(out / "passed.jsonl", [t for t in trajectories if t["status"] in ("passed", "polished")])
-    write_jsonl(out / "polished.jsonl", [t for t in trajectories if t["status"] == "polished"])
-    write_jsonl(out / "failed.jsonl", [t for t in trajectories if t["status"] in ("failed", "no_tests")])
-    stats.update(model=model_name, out=str(out))
+    settings = run_settings(settings_for(model), out)
+    pipeline = unitcoder_pipeline(settings, source=corpus_source(corpus), allowed=packages, rounds=rounds,
+                                  k=_candidates(candidates, old_k), polish=polish, backend=backend)
+    options = {"data": str(corpus.resolve()), "model": settings.model, **pipeline.config}
+    summary = run_front(pipeline, settings, out, options, executor=executor, concurrency=concurrency,
+                        ray_address=ray_address, limit=limit, quiet=as_json)
+    functions, duplicates = first_seen(outputs(settings, pipeline, "extract"), "original")
+    unique = {f["id"] for f in functions}
+    trajectories = [t for t in outputs(settings, pipeline, "split") if t["id"] in unique]
+    for name in ("trajectories", "passed", "polished", "failed"):
+        write_jsonl(out / f"{name}.jsonl", [{k: v for k, v in t.items() if k != "files"} for t in trajectories
+                                            if name in t["files"]])
+    usage = Counter()
+    for t in trajectories:
+        usage.update(t.get("usage") or {})
+    stats = pass_rates(trajectories, summary["stages"][0]["rows_in"], rounds)
+    stats.update(duplicates=duplicates, unverified=len(functions) - len(trajectories), model=settings.model, out=str(out),
+                 **engine_stats(summary, {"prompt": usage["prompt_tokens"], "completion": usage["completion_tokens"]}))
     atomic_write_json(out / "stats.json", stats)
     if as_json:
         print_json(stats)
@@ -206,6 +245,7 @@ def synth_unitcoder(
     console.print(f"{stats['functions']} functions: {stats['passed']} passed ({stats['polished']} polished), "
                   f"{stats['failed']} failed, {stats['no_tests']} without usable tests; pass rate {rates} -> {out}",
                   highlight=False)
+    _say_errors(stats["errors"])
 
 
 def register(cli: typer.Typer) -> None:

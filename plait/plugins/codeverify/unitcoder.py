@@ -1,4 +1,5 @@
-"""UnitCoder's import-aware extraction and the corpus pipeline around the graph.
+"""UnitCoder's import-aware extraction and the pass-rate summary of a corpus run (the pipeline
+itself is in ``unitcoder_pipeline.py``).
 
 A function is taken from a corpus file when it is top-level, has arguments and returns a value,
 and everything it names is a parameter, a local, a builtin or an import of the file whose top
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from plait.plugins.codeverify.case2code import _free_names
 
@@ -87,39 +88,15 @@ def extract(source: str, allowed: tuple[str, ...] | list[str] = DEFAULT_ALLOWED)
     return out
 
 
-def run_corpus(rows: list[dict[str, Any]], coder, *, allowed=DEFAULT_ALLOWED, rounds: int = 3, k: int = 3,
-               polish: bool = True, progress: Callable[[int], None] | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Verify every extracted function; trajectories and pass rates per round."""
-    trajectories: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for row in rows:
-        for j, fn in enumerate(extract(str(row.get("content", "")), allowed)):
-            if fn.code in seen:
-                continue
-            seen.add(fn.code)
-            state = coder.verify(fn.code, fn.name, rounds=rounds, k=k, polish=polish)
-            trajectories.append({
-                "id": f"{row.get('id', 'row')}_{j}",
-                "entry": fn.name,
-                "packages": fn.packages,
-                "original": fn.code,
-                "tests": state.get("tests"),
-                "code": state.get("code"),
-                "polished": state.get("polished"),
-                "status": state.get("status"),
-                "passed_round": state.get("passed_round"),
-                "history": state.get("history", []),
-                "backend": state.get("backend"),
-            })
-        if progress:
-            progress(1)
+def pass_rates(trajectories: list[dict[str, Any]], rows: int, rounds: int) -> dict[str, Any]:
+    """Counts by outcome and the pass rate by round (among functions that got usable tests)."""
     with_tests = [t for t in trajectories if t["status"] != "no_tests"]
     by_round = {}
     for r in range(rounds + 1):
         hit = sum(1 for t in with_tests if t["passed_round"] is not None and t["passed_round"] <= r)
         by_round[str(r)] = hit / len(with_tests) if with_tests else 0.0
-    stats = {
-        "rows": len(rows),
+    return {
+        "rows": rows,
         "functions": len(trajectories),
         "with_tests": len(with_tests),
         "passed": sum(t["status"] in ("passed", "polished") for t in trajectories),
@@ -128,4 +105,3 @@ def run_corpus(rows: list[dict[str, Any]], coder, *, allowed=DEFAULT_ALLOWED, ro
         "no_tests": sum(t["status"] == "no_tests" for t in trajectories),
         "pass_rate_by_round": by_round,
     }
-    return trajectories, stats
