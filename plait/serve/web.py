@@ -40,7 +40,7 @@ async def character(name: str, request: Request) -> dict:
     return {
         "name": display,
         "model": f"character/{name}",
-        "description": getattr(char, "description", "") or "",
+        "description": _macros(getattr(char, "description", "") or "", display, user),  # as the page shows it
         "greetings": [_macros(g, display, user) for g in getattr(char, "greetings", None) or []],
         "avatar": f"/api/characters/{name}/avatar" if getattr(char, "avatar", None) else None,
     }

@@ -10,7 +10,9 @@ const state = {
   avatarUrl: null,
   personaName: "",
   alts: null,            // {alternatives: [...], chosen} of the last reply, when the agent kept several
+  abort: null,           // the AbortController of the reply being streamed (the Stop button)
 };
+const DEFAULT_MODEL = "rag";  // what a first visit opens on, when the server offers it
 
 function newSessionId() {
   const rnd = crypto.getRandomValues(new Uint32Array(2));
@@ -71,7 +73,8 @@ async function loadModels() {
     }
     select.appendChild(group);
   }
-  if (![...select.options].some((o) => o.value === state.model)) state.model = select.options[0]?.value || "";
+  const offered = (id) => [...select.options].some((o) => o.value === id);
+  if (!offered(state.model)) state.model = offered(DEFAULT_MODEL) ? DEFAULT_MODEL : select.options[0]?.value || "";
   select.value = state.model;
 }
 
@@ -101,15 +104,20 @@ async function showPersona(model) {
 }
 
 // -- rendering ---------------------------------------------------------------------------------------
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-}
-
-function citedHtml(text, sources) {
-  // *actions* in italics (character-chat convention), [n] as links to the cited chunk
-  const html = escapeHtml(text).replace(/\*([^*\n]+)\*/g, "<em>$1</em>");
-  if (!sources?.length) return html;
-  return html.replace(/\[(\d+)\]/g, (all, n) => (sources[n - 1] ? `<a href="#" class="cite" data-cite="${n - 1}">[${n}]</a>` : all));
+// Replies are Markdown from a model (and may quote documents): markdown.js builds DOM nodes from
+// text, never HTML. *actions* come out in italics (the character-chat convention), and [n] links to
+// the cited chunk only when source n exists.
+function fillBody(body, msg) {
+  body.replaceChildren();
+  if (msg.role === "user") { body.classList.add("plain"); body.textContent = msg.content; return; }
+  const sources = msg.plait?.sources || [];
+  const cite = (n) => {
+    if (!sources[n - 1]) return null;
+    const a = document.createElement("a");
+    a.href = "#"; a.className = "cite"; a.dataset.cite = String(n - 1); a.textContent = `[${n}]`;
+    return a;
+  };
+  body.appendChild(MD.render(msg.content, { cite }));
 }
 
 function renderMessage(msg, index) {
@@ -122,7 +130,7 @@ function renderMessage(msg, index) {
   const body = document.createElement("div");
   body.className = "body";
   const sources = msg.plait?.sources || [];
-  body.innerHTML = citedHtml(msg.content, sources);
+  fillBody(body, msg);
   el.append(who, body);
   if (sources.length) {
     const box = document.createElement("div");
@@ -258,6 +266,7 @@ async function loadSessions() {
 }
 
 async function openSession(name) {
+  stop();
   const resp = await api(`/api/sessions/${encodeURIComponent(name)}`);
   if (!resp.ok) { setStatus(await errorText(resp)); return; }
   const data = await resp.json();
@@ -277,6 +286,7 @@ async function openSession(name) {
 }
 
 async function newChat() {
+  stop();  // a reply still streaming belongs to the chat being left
   state.session = newSessionId();
   localStorage.setItem("plait.session", state.session);
   state.messages = [];
@@ -289,57 +299,95 @@ async function newChat() {
 }
 
 // -- sending and streaming -----------------------------------------------------------------------------
+function setBusy(busy) {
+  state.busy = busy;
+  $("send").disabled = busy;
+  $("send").hidden = busy;
+  $("stop").hidden = !busy;
+  $("stop").disabled = !busy;
+}
+
+// Reads the SSE stream of one reply into `reply`, re-rendering its Markdown as it grows.
+async function readStream(resp, reply, bodyEl) {
+  const reader = resp.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
+      for (const line of event.split("\n")) {
+        if (!line.startsWith("data: ")) continue;
+        const data = line.slice(6);
+        if (data === "[DONE]") continue;
+        const chunk = JSON.parse(data);
+        if (chunk.error) throw new Error(chunk.error.message);
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (delta) { reply.content += delta; fillBody(bodyEl, reply); $("messages").scrollTop = $("messages").scrollHeight; }
+        if (chunk.plait) reply.plait = chunk.plait;  // sent with the final reply
+      }
+    }
+  }
+}
+
+// Stop pressed before the final reply arrived: the server abandons the turn and rewinds the
+// session (plait/serve/chat.py Turn.abandon), so the page drops it too and gives the message back.
+function dropStoppedTurn() {
+  state.messages.pop();  // the partial reply
+  const last = state.messages[state.messages.length - 1];
+  if (last?.role === "user") {
+    state.messages.pop();
+    if (!$("input").value.trim()) { $("input").value = last.content; autosize(); }
+  }
+  setStatus("stopped: the turn was not kept");
+}
+
 async function complete(extra = {}) {
-  state.busy = true;
+  setBusy(true);
   state.alts = null;
-  $("send").disabled = true;
+  const controller = new AbortController();
+  state.abort = controller;
+  const session = state.session;
   const reply = { role: "assistant", content: "" };
   const payload = state.messages.map(({ role, content }) => ({ role, content }));
   state.messages.push(reply);
   render();
   const bodyEl = $("messages").lastChild.querySelector(".body");
   setStatus("thinking…");
+  let stopped = false;
   try {
     const resp = await api("/v1/chat/completions", {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Plait-Session": state.session },
       body: JSON.stringify(Object.assign({ model: state.model, messages: payload, stream: true }, extra)),
+      signal: controller.signal,
     });
     if (!resp.ok) throw new Error(await errorText(resp));
-    const reader = resp.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const event = buffer.slice(0, cut); buffer = buffer.slice(cut + 2);
-        for (const line of event.split("\n")) {
-          if (!line.startsWith("data: ")) continue;
-          const data = line.slice(6);
-          if (data === "[DONE]") continue;
-          const chunk = JSON.parse(data);
-          if (chunk.error) throw new Error(chunk.error.message);
-          const delta = chunk.choices?.[0]?.delta?.content;
-          if (delta) { reply.content += delta; bodyEl.textContent = reply.content; $("messages").scrollTop = $("messages").scrollHeight; }
-          if (chunk.plait) reply.plait = chunk.plait;
-        }
-      }
-    }
+    await readStream(resp, reply, bodyEl);
     setStatus("");
   } catch (err) {
-    reply.error = true;
-    reply.content = reply.content || `error: ${err.message}`;
-    setStatus(err.message);
+    if (controller.signal.aborted && !reply.plait) stopped = true;
+    else if (controller.signal.aborted) setStatus("");  // the whole reply had arrived: it stands
+    else {
+      reply.error = true;
+      reply.content = reply.content || `error: ${err.message}`;
+      setStatus(err.message);
+    }
   } finally {
-    state.busy = false;
-    $("send").disabled = false;
+    state.abort = null;
+    if (stopped && state.session === session) dropStoppedTurn();  // not if another chat was opened meanwhile
+    setBusy(false);
     render();
     loadSessions();
-    if (extra.plait?.regenerate && !reply.error) loadAlternatives();  // only a regenerate keeps several
+    if (extra.plait?.regenerate && !reply.error && !stopped) loadAlternatives();  // only a regenerate keeps several
   }
+}
+
+function stop() {
+  if (state.abort) state.abort.abort();
 }
 
 async function send(ev) {
@@ -376,6 +424,8 @@ async function init() {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); $("composer").requestSubmit(); }
   });
   $("new-chat").onclick = newChat;
+  $("stop").onclick = stop;
+  document.addEventListener("keydown", (ev) => { if (ev.key === "Escape" && state.busy) stop(); });
   $("refresh-sessions").onclick = loadSessions;
   $("toggle-sessions").onclick = () => $("sidebar").classList.toggle("open");
   document.querySelector(".chat").addEventListener("click", () => $("sidebar").classList.remove("open"));
