@@ -1,4 +1,4 @@
-"""The RAG agent: gate -> retrieve -> answer with numbered citations."""
+"""The RAG agent: gate -> retrieve -> answer with numbered citations (a GraphAgent)."""
 
 from plait.agents.rag.graph import RagAgent
 

@@ -1,27 +1,58 @@
 """The RAG graph: gate -> (retrieve -> answer | not found) | answer directly.
 
-A session is a LangGraph thread: ``history`` is checkpointed in SQLite, so a session survives
-a restart. Streaming uses LangGraph's custom stream mode: the answer node writes text deltas.
+``RagAgent`` is a :class:`~plait.agents.graph_agent.GraphAgent`: the base runs the graph, streams
+the answer node's text deltas (LangGraph's custom stream mode), reads sessions back and records
+each session turn. A session is a LangGraph thread checkpointed in SQLite, so it survives a
+restart. The turn's options (retrieve mode, sampling, tools, owner) are read in the nodes from
+``config["configurable"]`` with ``turn_options``; the checkpoint holds conversation only.
+
+With ``tools: [names]`` in the request options (``plait ask --tool NAME``) the answer node offers
+those registered tools to the model and runs its calls (``plait.agents.tooling``); the reply's
+``extras["tool_calls"]`` is the trace.
 """
 
 from __future__ import annotations
 
+import sys
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any
 
-from plait.agents.base import AgentContext, AgentReply, AgentRequest
+from langchain_core.runnables import RunnableConfig
+
+from plait.agents.base import AgentReply, AgentRequest
+from plait.agents.graph_agent import GraphAgent, is_streaming, stream_text, turn_options
 from plait.agents.rag import prompts
 from plait.agents.rag.state import RagState, plain, plain_node
+from plait.agents.tooling import resolve_tools, run_with_tools
+from plait.core.config import Settings
 from plait.core.errors import InputError
 from plait.core.gates import GateDecision
 from plait.core.models.base import ChatOptions
 
 RETRIEVE_MODES = ("auto", "always", "never")
+_warned_legacy_threshold = False
 
 
 def _chat_options(options: dict[str, Any]) -> ChatOptions:
     keys = ("temperature", "max_tokens", "n", "stop", "seed")
     return ChatOptions(**{k: options[k] for k in keys if options.get(k) is not None})
+
+
+def reject_threshold(settings: Settings) -> float:
+    """The retrieval setting ``min_score``; an old ``[gate] reject_threshold`` is still read for one
+    release (with a notice) unless ``min_score`` is set too."""
+    global _warned_legacy_threshold
+    legacy = settings.table("gate")
+    if "reject_threshold" not in legacy or "min_score" in settings.sources:
+        return settings.min_score
+    value = legacy.number("reject_threshold", settings.min_score)
+    if not _warned_legacy_threshold:
+        _warned_legacy_threshold = True
+        print(f"plait: deprecated: [gate] reject_threshold (in {legacy.sources.get('reject_threshold', 'config')}) "
+              f"is read for one more release; set the retrieval setting min_score = {value} instead "
+              "(top level in plait.toml, or PLAIT_MIN_SCORE; `plait eval calibrate --data FILE` writes it)",
+              file=sys.stderr)
+    return value
 
 
 def sources_of(hits: list[dict]) -> list[dict]:
@@ -34,13 +65,10 @@ def sources_of(hits: list[dict]) -> list[dict]:
     ]
 
 
-class RagAgent:
+class RagAgent(GraphAgent):
     name = "rag"
     description = "Answers from the ingested documents with numbered citations; decides per question whether to retrieve."
-
-    def __init__(self, context: AgentContext):
-        self.context = context
-        self.settings = context.settings
+    history_key = "history"
 
     # -- components, built on first use ---------------------------------------------------
     @cached_property
@@ -58,11 +86,16 @@ class RagAgent:
 
     @cached_property
     def reject_threshold(self) -> float:
-        return self.settings.table("gate").number("reject_threshold", self.settings.min_score)
+        return reject_threshold(self.settings)
+
+    def tools_of(self, options: dict[str, Any]) -> dict[str, Any]:
+        """The registered tools the turn asked for (``options["tools"]``), by name."""
+        names = options.get("tools") or []
+        return resolve_tools(names, self.context.tools) if names else {}
 
     # -- nodes --------------------------------------------------------------------------------
-    def _decide(self, state: RagState) -> dict:
-        mode = state.get("retrieve_mode") or "auto"
+    def _decide(self, state: RagState, config: RunnableConfig) -> dict:
+        mode = turn_options(config).get("retrieve") or self.settings.retrieve
         if mode == "always":
             decision = GateDecision(True, "override")
         elif mode == "never":
@@ -71,7 +104,7 @@ class RagAgent:
             decision = self.gate.decide(state["question"], state.get("history", []))
         return {"gate": decision.to_json(), "hits": [], "rejected": False}
 
-    def _retrieve(self, state: RagState) -> dict:
+    def _retrieve(self, state: RagState, config: RunnableConfig) -> dict:
         hits = [h.to_json() for h in self.retriever.retrieve(state["question"], self.settings.top_k)]
         # Hit.score is the cosine similarity, raised to the lexical match when the question's rare
         # terms appear verbatim (an error code, a name): such a chunk is relevant even if the
@@ -79,39 +112,42 @@ class RagAgent:
         best = max((h["score"] for h in hits), default=0.0)
         return {"hits": hits, "rejected": not hits or best < self.reject_threshold}
 
-    def _answer(self, state: RagState) -> dict:
-        from langgraph.config import get_stream_writer
-
-        question = state["question"]
+    def _answer(self, state: RagState, config: RunnableConfig) -> dict:
+        question, options = state["question"], turn_options(config)
+        alternatives: list[str] = []
+        trace: list[dict[str, Any]] = []
         if state.get("rejected"):
-            text, alternatives = prompts.NOT_FOUND, []
-            if state.get("streaming"):
-                get_stream_writer()(text)
+            text = prompts.NOT_FOUND
+            stream_text(config, text)
         else:
             messages = prompts.build_messages(question, state.get("history", []), state.get("hits") or None)
-            options = _chat_options(state.get("options", {}))
-            if state.get("streaming"):
-                write, parts = get_stream_writer(), []
-                for delta in self.context.model.stream(messages, options):
+            chat_options, tools = _chat_options(options), self.tools_of(options)
+            if tools:  # tool rounds are whole chat calls; a stream gets the final answer in one piece
+                result, trace = run_with_tools(self.context.model, messages, tools, chat_options)
+                text, alternatives = result.text, [c.text for c in result.choices[1:]]
+                stream_text(config, text)
+            elif is_streaming(config):
+                parts = []
+                for delta in self.context.model.stream(messages, chat_options):
                     parts.append(delta)
-                    write(delta)
-                text, alternatives = "".join(parts), []
+                    stream_text(config, delta)
+                text = "".join(parts)
             else:
-                result = self.context.model.chat(messages, options)
+                result = self.context.model.chat(messages, chat_options)
                 text, alternatives = result.text, [c.text for c in result.choices[1:]]
         turn = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
-        return {"answer": text, "alternatives": alternatives, "history": turn}
+        return {"answer": text, "alternatives": alternatives, "tool_calls": trace, "history": turn}
 
     @staticmethod
     def _route(state: RagState) -> str:
         return "retrieve" if state["gate"]["retrieve"] else "answer"
 
-    # -- graph ----------------------------------------------------------------------------------
-    def _build(self, checkpointer=None):
+    # -- GraphAgent ---------------------------------------------------------------------------
+    def build_graph(self, checkpointer: Any | None) -> Any:
         from langgraph.graph import END, START, StateGraph
 
         graph = StateGraph(RagState)
-        # plain_node: whatever a gate, the store or the model hands back, the checkpoint gets JSON types.
+        # plain_node: whatever a gate, the store, a tool or the model hands back, the checkpoint gets JSON types.
         graph.add_node("gate", plain_node(self._decide))
         graph.add_node("retrieve", plain_node(self._retrieve))
         graph.add_node("answer", plain_node(self._answer))
@@ -121,63 +157,46 @@ class RagAgent:
         graph.add_edge("answer", END)
         return graph.compile(checkpointer=checkpointer, name="rag")
 
-    @cached_property
-    def graph(self):
-        return self._build()
+    def _build(self, checkpointer: Any | None = None) -> Any:
+        """Kept for callers that swap the session graph's checkpointer (tests, benchmarks/sessions.py)."""
+        return self.build_graph(checkpointer)
 
     @cached_property
-    def session_graph(self):
-        from plait.agents.sessions import checkpointer
+    def session_graph(self) -> Any:
+        """The graph with the session checkpointer; replaceable per instance (see ``_build``)."""
+        return super().graph(True)
 
-        return self._build(checkpointer(self.settings))
+    def graph(self, persistent: bool = False) -> Any:
+        return self.session_graph if persistent else super().graph(False)
 
-    # -- Agent protocol ---------------------------------------------------------------------------
-    def _inputs(self, request: AgentRequest, streaming: bool) -> tuple[Any, dict, dict]:
+    def graph_input(self, request: AgentRequest) -> dict[str, Any]:
         users = [m for m in request.messages if m.get("role") == "user"]
         if not users or not str(users[-1].get("content") or "").strip():
             raise InputError("the request has no user message to answer; send at least one non-empty user message")
         mode = request.options.get("retrieve") or self.settings.retrieve
         if mode not in RETRIEVE_MODES:
             raise InputError(f"retrieve mode {mode!r} is not one of {', '.join(RETRIEVE_MODES)}")
-        question = str(users[-1]["content"])
-        state: dict[str, Any] = {"question": question, "retrieve_mode": mode, "options": dict(request.options), "streaming": streaming}
-        if request.session:
-            graph, config = self.session_graph, {"configurable": {"thread_id": request.session}}
-        else:
-            # stateless: earlier turns come from the request itself
-            graph, config = self.graph, {}
+        self.tools_of(request.options)  # an unknown tool name is refused before anything runs
+        state: dict[str, Any] = {"question": str(users[-1]["content"])}
+        if not request.session:  # stateless: earlier turns come from the request itself
             state["history"] = [m for m in request.messages[:-1] if m.get("role") in ("user", "assistant")]
-        return graph, plain(state), config
+        return plain(state)
 
-    def _reply(self, state: dict, request: AgentRequest) -> AgentReply:
+    def make_reply(self, values: dict[str, Any], request: AgentRequest) -> AgentReply:
+        rejected = bool(values.get("rejected"))
+        extras = {
+            "sources": [] if rejected else sources_of(values.get("hits") or []),
+            "retrieved": bool(values["gate"]["retrieve"]),
+            "gate": values["gate"],
+            "not_found": rejected,
+            "tool_calls": list(values.get("tool_calls") or []),
+        }
+        return AgentReply(values["answer"], plain(extras), request.session, list(values.get("alternatives") or []))
+
+    def after_turn(self, values: dict[str, Any], request: AgentRequest) -> None:
+        """Records the session turn; its title is the question (the last user message)."""
         if request.session:
             from plait.agents.sessions import touch
 
-            touch(self.settings, request.session, self.name, title=state["question"])
-        hits = state.get("hits") or []
-        extras = {
-            "sources": [] if state.get("rejected") else sources_of(hits),
-            "retrieved": bool(state["gate"]["retrieve"]),
-            "gate": state["gate"],
-            "not_found": bool(state.get("rejected")),
-        }
-        return AgentReply(state["answer"], plain(extras), request.session, state.get("alternatives", []))
-
-    def history(self, session: str) -> list[dict]:
-        """The user/assistant turns checkpointed in ``session`` (empty for a new session)."""
-        snapshot = self.session_graph.get_state({"configurable": {"thread_id": session}})
-        return list((snapshot.values or {}).get("history", []))
-
-    def invoke(self, request: AgentRequest) -> AgentReply:
-        graph, state, config = self._inputs(request, streaming=False)
-        return self._reply(graph.invoke(state, config), request)
-
-    def stream(self, request: AgentRequest) -> Iterator[str | AgentReply]:
-        graph, state, config = self._inputs(request, streaming=True)
-        final: dict = {}
-        for mode, chunk in graph.stream(state, config, stream_mode=["custom", "values"]):
-            if mode == "custom":
-                yield chunk
-            else:
-                final = chunk
-        yield self._reply(final, request)
+            touch(self.settings, request.session, self.name, title=str(values.get("question") or ""),
+                  owner=request.options.get("owner"))

@@ -44,7 +44,7 @@ def test_answer_cites_the_retrieved_source(store):
 
 
 def test_nothing_relevant_says_so_instead_of_answering(store, monkeypatch):
-    monkeypatch.setenv("PLAIT_GATE__REJECT_THRESHOLD", "0.99")
+    monkeypatch.setenv("PLAIT_MIN_SCORE", "0.99")
     agent = get_agent("rag", load_settings())
     reply = ask(agent, "quantum chromodynamics lattice gauge", retrieve="always")
     assert reply.extras["not_found"] is True
