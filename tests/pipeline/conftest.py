@@ -3,15 +3,13 @@
 - ``model_stub``: an OpenAI-protocol server on loopback whose replies are a pure function of the
   prompt; it can fail chosen requests (``script``: a list of actions per prompt, e.g. 429, "hang",
   500) and hold requests at a gate (``gate_after``) so a test can kill a run mid-flight.
-- ``ray_session``: one local Ray instance for all Ray tests (num_cpus=2, no dashboard), only inside
-  a loopback-only network namespace:
-  ``unshare --net bash -c 'ip link set lo up; exec python -m pytest -m ray tests/pipeline'``.
+- ``ray_session`` (one Ray instance shared by every Ray test of the session) lives in
+  ``tests/conftest.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import threading
@@ -130,33 +128,3 @@ def stub_env(stub: StubState, home: Path, **extra: str) -> dict[str, str]:
     env.update({"PLAIT_HOME": str(home), "PLAIT_MODEL": "openai/stub-model", "PLAIT_LLM_URL": stub.url,
                 "PLAIT_OPENAI__TIMEOUT": "10", "PLAIT_PIPELINE__BACKOFF": "0.01", **extra})
     return env
-
-
-# --- Ray ----------------------------------------------------------------------------------------
-
-def loopback_only() -> bool:
-    """True inside a network namespace whose only interface is loopback (where Ray binds 127.0.0.1)."""
-    import socket
-
-    try:  # asks the kernel about this process's namespace (/sys/class/net shows the mount's)
-        return [name for _, name in socket.if_nameindex()] == ["lo"]
-    except OSError:
-        return False
-
-
-RAY_CMD = "unshare --net bash -c 'ip link set lo up; exec python -m pytest -m ray tests/pipeline'"
-
-
-@pytest.fixture(scope="session")
-def ray_session():
-    if importlib.util.find_spec("ray") is None:
-        pytest.skip("Ray is not installed: pip install 'plait[ray]'")
-    if not loopback_only():
-        pytest.skip(f"Ray binds the machine's address; run the Ray tests in a loopback-only namespace: {RAY_CMD}")
-    import ray
-
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    try:
-        yield ray.get_runtime_context().gcs_address
-    finally:
-        ray.shutdown()
