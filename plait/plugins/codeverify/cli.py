@@ -26,7 +26,7 @@ CandidatesOption = Annotated[int, typer.Option("--candidates", help="fix candida
 # `-k` means retrieval hits everywhere else in plait; the fix-candidate spelling goes next release.
 OldKOption = Annotated[Optional[int], typer.Option("--k", "-k", hidden=True)]
 ExecutorOption = Annotated[str, typer.Option("--executor", "-e", help="local (threads) or ray (Ray Data)")]
-ConcurrencyOption = Annotated[Optional[int], typer.Option("--concurrency", "-c", help="model requests / sandbox runs in flight (default [pipeline] concurrency or 8)")]
+ConcurrencyOption = Annotated[Optional[int], typer.Option("--concurrency", "-c", help="model requests / sandbox runs in flight (default \\[pipeline] concurrency or 8)")]
 RayAddressOption = Annotated[Optional[str], typer.Option("--ray-address", help="with --executor ray: the cluster to join (auto, ray://head:10001); default: start a local one")]
 
 
