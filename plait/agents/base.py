@@ -13,7 +13,6 @@ from typing import Any, Callable, Iterator, Protocol, runtime_checkable
 
 from plait.core.config import Settings, load_settings
 from plait.core.context import Context
-from plait.core.errors import NotFound
 from plait.core.models.base import ChatModel, Message
 
 
@@ -136,7 +135,7 @@ def resolve_agent_factory(name: str):
     prefix, sep, arg = name.partition("/")
     if sep and prefix in agents:
         return agents.get(prefix), arg
-    raise NotFound(f"no agent named {name!r} (known: {', '.join(agents.names()) or 'none'}); see `plait plugins list`")
+    raise agents.not_found(name, "; see `plait plugins list --all`")  # names a plugin turned off, if any
 
 
 def get_agent(name: str, settings: Settings | None = None, model: str | None = None, **options: Any) -> Agent:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import sys
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.markup import escape
@@ -36,6 +36,10 @@ def _root(
     strict: Annotated[bool, typer.Option("--strict", help="exit 1 if any plugin failed to load or in a hook")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
                                           help="print plait's version and exit")] = False,
+    disable: Annotated[Optional[list[str]], typer.Option(
+        "--disable", metavar="NAME",
+        help="turn a plugin off for this command, e.g. --disable plait.math (repeatable; see `plait plugins list --all`)",
+    )] = None,
 ) -> None:
     from plait.core.host import get_host
 
@@ -67,8 +71,26 @@ def build_app() -> typer.Typer:
     return app
 
 
+def _root_disables(argv: list[str]) -> list[str]:
+    """The ``--disable NAME`` options given before the command: the host needs them before it loads
+    (the plugins' own commands are part of what they turn off), so they are read ahead of click."""
+    names, i = [], 0
+    while i < len(argv) and argv[i].startswith("-"):
+        if argv[i] == "--disable" and i + 1 < len(argv):
+            names.append(argv[i + 1])
+            i += 2
+            continue
+        if argv[i].startswith("--disable="):
+            names.append(argv[i].split("=", 1)[1])
+        i += 1
+    return names
+
+
 def main() -> None:
     """Entry point: click handles usage errors; a PlaitError becomes ``error: ...`` and exit 1."""
+    from plait.core.host import disable_plugins
+
+    disable_plugins(_root_disables(sys.argv[1:]))
     try:
         build_app()(prog_name="plait")
     except PlaitError as exc:

@@ -245,6 +245,11 @@ def character_sources(registry: Any, settings: Any = None) -> Iterator[tuple[str
     order = ([DEFAULT_SOURCE] if DEFAULT_SOURCE in names else []) + [n for n in names if n != DEFAULT_SOURCE]
     for name in order:
         source = registry.get(name)
+        if callable(source) and not isinstance(source, CharacterSource):  # a factory(ctx): the one shape
+            from plait.core.config import load_settings
+            from plait.core.context import Context
+
+            source = source(Context(settings if settings is not None else load_settings(), name=name))
         if settings is not None and isinstance(source, SettingsBoundSource):
             source = source.with_settings(settings)
         yield name, source

@@ -12,9 +12,20 @@ registered prefix, the caller's options and the host whose registries it may use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from plait.core.config import ConfigTable, Settings
+
+
+# The process-wide host's getter, installed by plait.core.host when it loads: the host's registries
+# hold factories that take a Context, so this module must not import the host (no import circle).
+_process_host: Callable[[], Any] | None = None
+
+
+def use_process_host(getter: Callable[[], Any]) -> None:
+    """Called once by ``plait.core.host``: where a Context without ``host`` finds the registries."""
+    global _process_host
+    _process_host = getter
 
 
 @dataclass
@@ -29,9 +40,9 @@ class Context:
     def registries(self) -> Any:
         """The host (its registries: models, embedders, tools, gates, characters, sandboxes, agents)."""
         if self.host is None:
-            from plait.core.host import get_host
-
-            self.host = get_host()
+            if _process_host is None:
+                raise RuntimeError("no plugin host: import plait.core.host (or pass host=) before using ctx.registries")
+            self.host = _process_host()
         return self.host
 
     def table(self, name: str) -> ConfigTable:

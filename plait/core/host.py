@@ -1,25 +1,40 @@
 """The plugin host: discovers plugins, calls their hooks, keeps the registries.
 
-Built-in plugins are the modules and subpackages of ``plait.plugins``; third-party plugins are
-entry points in the group ``plait``. Both go through the same hooks.
+Built-in plugins are the ones named in ``BUILTIN_PLUGINS``; third-party plugins are entry points in
+the group ``plait``. Both go through the same hooks, and any of them can be turned off
+(``plait --disable NAME``, ``PLAIT_DISABLE_PLUGINS``, ``PLAIT_LOAD_PLUGINS``). Every registry holds
+factories of one shape, ``factory(ctx) -> T`` (see :mod:`plait.core.factories`); tools are values.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.metadata as md
+import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import pluggy
 
 from plait.core import hookspecs
+from plait.core.context import use_process_host
 from plait.core.errors import PluginError
 from plait.core.redact import redact_text
+from plait.core.factories import (
+    AgentFactory,
+    CharacterSourceFactory,
+    EmbedderFactory,
+    GateFactory,
+    ModelFactory,
+    PipelineFactory,
+    SandboxFactory,
+    adapt,
+)
 from plait.core.registry import Registry
+from plait.core.tools import Tool
 
 ENTRY_POINT_GROUP = "plait"
 
@@ -39,20 +54,34 @@ REGISTRY_HOOKS = {
     "register_pipelines": "pipelines",
 }
 
-# Every built-in plugin: (name, module), loaded in this order. Strings, not imports: core names the
-# built-ins but imports no plugin (DESIGN.md). The capabilities live in plait.plugins; a layer may
-# ship one too (plait.pipeline's example pipelines). They register through the same hooks as any plugin.
-BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
-    ("characters", "plait.plugins.characters"),
-    ("codeverify", "plait.plugins.codeverify"),
-    ("gates", "plait.plugins.gates"),
-    ("math", "plait.plugins.math"),
-    ("models", "plait.plugins.models"),
-    ("rag", "plait.plugins.rag"),
-    ("sandboxes", "plait.plugins.sandboxes"),
-    ("uar", "plait.plugins.uar"),
-    ("pipeline", "plait.pipeline.builtin"),
+class Builtin(NamedTuple):
+    """A built-in plugin: loaded as ``plait.<short>`` from ``module``; ``extra`` names the pip
+    extra that brings the modules in ``needs`` (an optional plugin's dependencies)."""
+
+    short: str
+    module: str
+    extra: str | None = None
+    needs: tuple[str, ...] = ()
+
+
+# Every built-in plugin, loaded in this order. Strings, not imports: core names the built-ins but
+# imports no plugin (DESIGN.md), and a module dropped into plait/plugins/ is not a plugin until it is
+# listed here. The capabilities live in plait.plugins; a layer may ship one too (plait.pipeline's
+# example pipelines). They register through the same hooks as any plugin, and any can be turned off.
+BUILTIN_PLUGINS: tuple[Builtin, ...] = (
+    Builtin("characters", "plait.plugins.characters", "characters", ("PIL", "anyascii")),
+    Builtin("codeverify", "plait.plugins.codeverify"),
+    Builtin("gates", "plait.plugins.gates"),
+    Builtin("math", "plait.plugins.math", "math", ("math_verify",)),
+    Builtin("models", "plait.plugins.models"),
+    Builtin("rag", "plait.plugins.rag"),
+    Builtin("sandboxes", "plait.plugins.sandboxes"),
+    Builtin("uar", "plait.plugins.uar", "uar", ("sklearn",)),
+    Builtin("pipeline", "plait.pipeline.builtin"),
 )
+
+# Plugins turned off for this process by ``plait --disable NAME`` (the CLI sets it before the host loads).
+_DISABLED: set[str] = set()
 
 
 @dataclass
@@ -67,11 +96,48 @@ class PluginInfo:
 
 
 def _allowed_plugins() -> set[str] | None:
-    """PLAIT_LOAD_PLUGINS: unset = all, '' = none, 'a,b' = only those third-party plugins."""
+    """PLAIT_LOAD_PLUGINS: unset = all, '' = no third-party plugin, 'a,b' = only those.
+
+    Built-ins (``plait.math``, ``plait.rag``...) all load unless the list names at least one of
+    them; then only the built-ins it names load (``PLAIT_LOAD_PLUGINS=plait.models,plait.rag``).
+    """
     raw = os.environ.get("PLAIT_LOAD_PLUGINS")
     if raw is None:
         return None
     return {p.strip() for p in raw.split(",") if p.strip()}
+
+
+def disable_plugins(names: list[str] | set[str]) -> None:
+    """Turn plugins off for this process (``plait --disable NAME``): built-ins as ``plait.NAME``
+    (``NAME`` alone is accepted for a built-in), third-party ones by entry-point name."""
+    _DISABLED.update(names)
+
+
+def _disabled_by(name: str, builtin: bool, allowed: set[str] | None) -> str | None:
+    """Why plugin ``name`` is turned off (the switch to undo), or None when it loads."""
+    short = name.removeprefix("plait.") if builtin else None
+    off = os.environ.get("PLAIT_DISABLE_PLUGINS", "")
+    disabled = _DISABLED | {p.strip() for p in off.split(",") if p.strip()}
+    if name in disabled or (short and short in disabled):
+        return f"--disable {name}" if (name in _DISABLED or short in _DISABLED) else "PLAIT_DISABLE_PLUGINS"
+    if allowed is None:
+        return None
+    if builtin and not any(a.startswith("plait.") for a in allowed):
+        return None  # a list of third-party plugins leaves the built-ins alone
+    return None if name in allowed else "PLAIT_LOAD_PLUGINS"
+
+
+def _undo(plugin: str, switch: str) -> str:
+    if switch.startswith("--disable"):
+        return f"run without {switch} to use it"
+    if switch == "PLAIT_DISABLE_PLUGINS":
+        return f"remove {plugin} from PLAIT_DISABLE_PLUGINS"
+    return f"add {plugin} to PLAIT_LOAD_PLUGINS or unset it"
+
+
+def _missing_modules(builtin: Builtin) -> list[str]:
+    """The modules of ``builtin``'s extra that are not installed (found without importing them)."""
+    return [m for m in builtin.needs if importlib.util.find_spec(m) is None]
 
 
 def _describe(exc: BaseException) -> str:
@@ -117,14 +183,16 @@ class Host:
         self.plugins: dict[str, PluginInfo] = {}
         self.failures: list[PluginInfo] = []  # plugins that failed to load
         self.hook_errors: list[PluginError] = []  # failures in hooks, each naming plugin and hook
-        self.models: Registry[Callable] = Registry("model backend")
-        self.embedders: Registry[Callable] = Registry("embedder backend")
-        self.tools: Registry[Any] = Registry("tool")
-        self.gates: Registry[Callable] = Registry("retrieval gate")
-        self.characters: Registry[Any] = Registry("character source")
-        self.sandboxes: Registry[Callable] = Registry("sandbox backend")
-        self.agents: Registry[Callable] = Registry("agent")
-        self.pipelines: Registry[Callable] = Registry("pipeline")
+        self.disabled: dict[str, str] = {}  # plugin turned off -> the switch that did it
+        hint = self._missing_hint
+        self.models: Registry[ModelFactory] = Registry("model backend", hint)
+        self.embedders: Registry[EmbedderFactory] = Registry("embedder backend", hint)
+        self.tools: Registry[Tool] = Registry("tool", hint)
+        self.gates: Registry[GateFactory] = Registry("retrieval gate", hint)
+        self.characters: Registry[CharacterSourceFactory] = Registry("character source", hint)
+        self.sandboxes: Registry[SandboxFactory] = Registry("sandbox backend", hint)
+        self.agents: Registry[AgentFactory] = Registry("agent", hint)
+        self.pipelines: Registry[PipelineFactory] = Registry("pipeline", hint)
         if builtins:
             self._load_builtins(None if builtins is True else list(builtins))
         if entry_points:
@@ -135,12 +203,24 @@ class Host:
 
     # -- discovery -------------------------------------------------------------------------
     def _load_builtins(self, only: list[str] | None) -> None:
-        for short, path in BUILTIN_PLUGINS:
-            if only is not None and short not in only:
+        allowed = _allowed_plugins()
+        for builtin in BUILTIN_PLUGINS:
+            if only is not None and builtin.short not in only:
                 continue
-            name = f"plait.{short}"
+            name = f"plait.{builtin.short}"
+            switch = _disabled_by(name, True, allowed)
+            if switch:
+                self.disabled[name] = switch
+                _trace(f"skipped {name}: turned off by {switch}")
+                continue
+            missing = _missing_modules(builtin)
+            if missing:  # the failure policy: reported, skipped, and the message says what to install
+                self._fail(PluginInfo(name, None, True), ImportError(
+                    f"it needs the extra [{builtin.extra}] (missing: {', '.join(missing)}); "
+                    f"install it with: pip install 'plait[{builtin.extra}]'"))
+                continue
             try:
-                module = importlib.import_module(path)
+                module = importlib.import_module(builtin.module)
             except PLUGIN_FAILURES as exc:  # a broken built-in must not take the host down either
                 self._fail(PluginInfo(name, None, True), exc)
                 continue
@@ -149,7 +229,10 @@ class Host:
     def _load_entry_points(self) -> None:
         allowed = _allowed_plugins()
         for ep in md.entry_points(group=ENTRY_POINT_GROUP):
-            if allowed is not None and ep.name not in allowed:
+            switch = _disabled_by(ep.name, False, allowed)
+            if switch:
+                if switch != "PLAIT_LOAD_PLUGINS":  # not listed is not worth a line; turned off is
+                    self.disabled[ep.name] = switch
                 continue
             dist = getattr(ep, "dist", None)
             info = PluginInfo(
@@ -165,6 +248,19 @@ class Host:
                 self._fail(info, exc)
                 continue
             self.add_plugin(ep.name, module, builtin=False, info=info)
+
+    def _missing_hint(self, name: str) -> str:
+        """Why a registry may lack ``name``: a plugin turned off or failed, and how to get it back."""
+        wanted = {name, name.partition("/")[0]}
+        wanted |= {w + "s" for w in wanted} | {w.removesuffix("s") for w in wanted}
+        off = [(p, f"turned off by {how}", _undo(p, how)) for p, how in self.disabled.items()]
+        broken = [(f.name, "failed to load", f.error or "") for f in self.failures]
+        likely = [row for row in off + broken if row[0].removeprefix("plait.") in wanted]
+        rows = likely or off + broken
+        if not rows:
+            return ""
+        lead = "it comes from" if likely else "maybe it comes from"
+        return f"{lead} " + "; ".join(f"plugin {p!r}, {state} ({fix})" for p, state, fix in rows)
 
     def add_plugin(self, name: str, obj: object, *, builtin: bool, info: PluginInfo | None = None) -> None:
         """Register a plugin object (module or instance with @hookimpl functions)."""
@@ -271,7 +367,7 @@ class Host:
     def _fill_registries(self) -> None:
         for hook, attr in REGISTRY_HOOKS.items():
             registry: Registry = getattr(self, attr)
-            adder = self._tool_adder if attr == "tools" else self._named_adder(registry)
+            adder = self._tool_adder if attr == "tools" else self._named_adder(attr, registry)
             self.call_isolated(hook, register=adder, after=self._rollback(registry))
 
     @staticmethod
@@ -283,15 +379,14 @@ class Host:
         return after
 
     @staticmethod
-    def _named_adder(registry: Registry) -> Callable:
-        def add(plugin: str, name: str, value: Any) -> None:
-            registry.add(name, value, plugin)
+    def _named_adder(attr: str, registry: Registry) -> Callable:
+        def add(plugin: str, name: str, factory: Any) -> None:
+            # one shape, factory(ctx); an old shape is adapted (with a DeprecationWarning) this release
+            registry.add(name, adapt(attr, name, factory, plugin), plugin)
 
         return add
 
     def _tool_adder(self, plugin: str, fn: Any, name: str | None = None) -> None:
-        from plait.core.tools import Tool
-
         tool = fn if isinstance(fn, Tool) else Tool.from_function(fn, name=name)
         self.tools.add(tool.name, tool, plugin)
 
@@ -320,3 +415,6 @@ def set_host(host: Host | None) -> None:
     """Replace the process-wide host (tests, ``plait.testing``)."""
     global _HOST
     _HOST = host
+
+
+use_process_host(get_host)  # a Context built without host= finds this process's host

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Generic, Iterator, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from plait.core.errors import NotFound, RegistrationClash
 
@@ -20,9 +20,11 @@ class Entry(Generic[T]):
 class Registry(Generic[T]):
     """Name -> value, refusing a second registration of a name and naming both plugins."""
 
-    def __init__(self, kind: str):
+    def __init__(self, kind: str, hint: Callable[[str], str] | None = None):
         self.kind = kind
         self._entries: dict[str, Entry[T]] = {}
+        # what a miss should add, e.g. "the built-in plugin plait.rag is turned off (--disable ...)"
+        self.hint = hint
 
     def add(self, name: str, value: T, plugin: str) -> None:
         if not isinstance(name, str) or not name.strip():
@@ -47,8 +49,13 @@ class Registry(Generic[T]):
         try:
             return self._entries[name].value
         except KeyError:
-            known = ", ".join(sorted(self._entries)) or "none"
-            raise NotFound(f"no {self.kind} named {name!r} (known: {known})") from None
+            raise self.not_found(name) from None
+
+    def not_found(self, name: str, advice: str = "") -> NotFound:
+        """The error for a missing ``name``: what is known, and why it may be missing (a plugin off)."""
+        known = ", ".join(sorted(self._entries)) or "none"
+        hint = self.hint(name) if self.hint else ""
+        return NotFound(f"no {self.kind} named {name!r} (known: {known}){'; ' + hint if hint else ''}{advice}")
 
     def entry(self, name: str) -> Entry[T]:
         self.get(name)
@@ -69,7 +76,7 @@ class Registry(Generic[T]):
     def by_plugin(self, plugin: str) -> list[str]:
         return sorted(n for n, e in self._entries.items() if e.plugin == plugin)
 
-    def items(self) -> list[tuple[str, Any]]:
+    def items(self) -> list[tuple[str, T]]:
         return [(n, self._entries[n].value) for n in sorted(self._entries)]
 
 

@@ -79,7 +79,9 @@ def get_pipeline(name: str, settings: Settings) -> Pipeline:
     except NotFound:
         known = ", ".join(registry.names()) or "none"
         raise NotFound(f"no pipeline named {name!r} (registered: {known}); `plait pipeline list` shows them") from None
-    pipeline = factory(settings)
+    from plait.core.context import Context
+
+    pipeline = factory(Context(settings, name=name, host=get_host()))  # the one factory shape
     if not isinstance(pipeline, Pipeline):
         plugin = registry.entry(name).plugin
         raise ConfigError(f"plugin {plugin!r}: the factory of pipeline {name!r} returned {type(pipeline).__name__}, not a Pipeline")

@@ -14,28 +14,32 @@ _instances: dict[str, Sandbox] = {}
 _lock = threading.Lock()
 
 
-def _config() -> dict[str, Any]:
-    try:
-        from plait.core.config import load_settings
+def _settings() -> Any:
+    from plait.core.config import Settings, load_settings
 
-        return load_settings().table("sandbox")
+    try:
+        return load_settings()
     except Exception:  # a broken plait.toml must not stop a sandbox run from naming its problem later
-        return {}
+        return Settings()
+
+
+def _config() -> dict[str, Any]:
+    return _settings().table("sandbox")
 
 
 def get_backend(name: str) -> Sandbox:
-    """The (cached) backend instance registered under ``name``."""
+    """The (cached) backend instance registered under ``name``, built by ``factory(ctx)``."""
     with _lock:
         if name not in _instances:
+            from plait.core.context import Context
             from plait.core.host import get_host
 
-            try:
-                factory = get_host().sandboxes.get(name)
-            except NotFound:
-                raise NotFound(
-                    f"no sandbox backend named {name!r}; known: {', '.join(available_backends(all=True)) or 'none'}"
-                ) from None
-            _instances[name] = factory(_config())
+            host = get_host()
+            if name not in host.sandboxes:
+                known = ", ".join(available_backends(all=True)) or "none"
+                hint = host.sandboxes.hint(name) if host.sandboxes.hint else ""
+                raise NotFound(f"no sandbox backend named {name!r}; known: {known}" + (f"; {hint}" if hint else ""))
+            _instances[name] = host.sandboxes.get(name)(Context(_settings(), name=name, host=host))
         return _instances[name]
 
 

@@ -143,7 +143,7 @@ def test_builtin_tuple_names_every_plugin_folder():
     root = Path(plait.plugins.__file__).parent
     found = {p.stem for p in root.iterdir() if not p.name.startswith("_")
              and (p.suffix == ".py" or (p / "__init__.py").is_file())}
-    listed = {path.rsplit(".", 1)[1] for _, path in BUILTIN_PLUGINS if path.startswith("plait.plugins.")}
+    listed = {b.module.rsplit(".", 1)[1] for b in BUILTIN_PLUGINS if b.module.startswith("plait.plugins.")}
     assert listed == found
     host = Host(entry_points=False)
-    assert {f"plait.{short}" for short, _ in BUILTIN_PLUGINS} == {n for n, i in host.plugins.items() if i.builtin}
+    assert {f"plait.{b.short}" for b in BUILTIN_PLUGINS} == {n for n, i in host.plugins.items() if i.builtin}

@@ -1,13 +1,17 @@
 """Model resolution: ``prefix/name`` strings to backends registered by plugins.
 
 ``get_chat_model("openai/Qwen2.5-7B")`` looks up the ``openai`` backend in the host's model
-registry and calls its factory with ``("Qwen2.5-7B", settings)``.
+registry and calls its factory with the one context: ``factory(ctx)`` where ``ctx.name`` is
+"openai/Qwen2.5-7B" and ``ctx.arg`` is "Qwen2.5-7B".
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from plait.core.config import Settings, load_settings
-from plait.core.errors import ConfigError, NotFound
+from plait.core.context import Context
+from plait.core.errors import ConfigError
 from plait.core.models.base import ChatModel, ChatOptions, ChatResult, Choice, Embedder, Message, ToolCall
 
 __all__ = [
@@ -25,29 +29,35 @@ def split_model_name(full: str, kind: str = "model") -> tuple[str, str]:
     return prefix, rest
 
 
-def _resolve(registry, full: str, settings: Settings, kind: str):
+def _resolve(registry: Any, full: str, settings: Settings, kind: str, host: Any, options: dict[str, Any]) -> Any:
     prefix, rest = split_model_name(full, kind)
-    try:
-        factory = registry.get(prefix)
-    except NotFound:
+    if prefix not in registry:
         known = ", ".join(registry.names()) or "none"
+        hint = registry.hint(prefix) if registry.hint else ""
         raise ConfigError(
-            f"unknown {kind} backend {prefix!r} in {full!r} (known: {known}); install the plugin that provides it"
-        ) from None
-    return factory(rest, settings)
+            f"unknown {kind} backend {prefix!r} in {full!r} (known: {known}); "
+            + (hint if hint else "install the plugin that provides it")
+        )
+    return registry.get(prefix)(Context(settings, name=full, arg=rest, options=dict(options), host=host))
 
 
-def get_chat_model(name: str | None = None, settings: Settings | None = None) -> ChatModel:
+def get_chat_model(name: str | None = None, settings: Settings | None = None, *, host: Any = None,
+                   **options: Any) -> ChatModel:
     """The chat model named ``name``, or the configured one (``PLAIT_MODEL`` / ``model``)."""
-    from plait.core.host import get_host
+    if host is None:
+        from plait.core.host import get_host
 
+        host = get_host()
     settings = settings or load_settings()
-    return _resolve(get_host().models, name or settings.model, settings, "model")
+    return _resolve(host.models, name or settings.model, settings, "model", host, options)
 
 
-def get_embedder(name: str | None = None, settings: Settings | None = None) -> Embedder:
+def get_embedder(name: str | None = None, settings: Settings | None = None, *, host: Any = None,
+                 **options: Any) -> Embedder:
     """The embedder named ``name``, or the configured one (``PLAIT_EMBEDDER`` / ``embedder``)."""
-    from plait.core.host import get_host
+    if host is None:
+        from plait.core.host import get_host
 
+        host = get_host()
     settings = settings or load_settings()
-    return _resolve(get_host().embedders, name or settings.embedder, settings, "embedder")
+    return _resolve(host.embedders, name or settings.embedder, settings, "embedder", host, options)

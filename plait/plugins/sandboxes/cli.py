@@ -1,33 +1,9 @@
-"""Built-in sandbox backends (docker, bubblewrap, process) and the ``plait sandbox`` commands."""
+"""``plait sandbox run|test|backends|build-image``."""
 
 import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
-
-from plait import hookimpl
-
-
-@hookimpl
-def register_sandboxes(register):
-    def docker(config):
-        from plait.sandbox.docker_backend import DockerSandbox
-
-        return DockerSandbox(config)
-
-    def bubblewrap(config):
-        from plait.sandbox.bwrap import BubblewrapSandbox
-
-        return BubblewrapSandbox(config)
-
-    def process(config):
-        from plait.sandbox.process import ProcessSandbox
-
-        return ProcessSandbox(config)
-
-    register("docker", docker)
-    register("bubblewrap", bubblewrap)
-    register("process", process)
 
 
 def _read_text(path: Path, what: str) -> str:
@@ -59,8 +35,7 @@ def _limits(timeout: float | None, memory: int | None):
         raise InputError(f"{flag} must be {what}, got {value!r}; e.g. {flag} 10") from None
 
 
-@hookimpl
-def register_commands(cli):
+def register(cli) -> None:
     import typer
 
     from plait.cli.common import JsonOption, console, print_json, subgroup
