@@ -41,7 +41,7 @@ class _ModelPlugin:
 
     @_hookimpl
     def register_models(self, register):
-        register("testing", lambda name, settings: self.model)
+        register("testing", lambda ctx: self.model)  # factory(ctx) -> ChatModel
 
 
 def build_host(*plugins: Any, builtins: bool | list[str] = True, entry_points: bool = False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from plait import Context
 from plait.testing.conformance import RetrievalGateConformance
 
 from .conftest import BUILTINS, builtin_names
@@ -18,4 +19,4 @@ def test_the_simple_gates_are_built_in():
 class TestBuiltinGates(RetrievalGateConformance):
     @pytest.fixture(params=GATES)
     def gate(self, request, plait_settings):
-        return BUILTINS.gates.get(request.param)(plait_settings)
+        return BUILTINS.gates.get(request.param)(Context(plait_settings, name=request.param, host=BUILTINS))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from plait import Context
 from plait.testing.conformance import SandboxConformance
 
 from .conftest import BUILTINS, builtin_names
@@ -22,7 +23,7 @@ class TestBuiltinSandboxes(SandboxConformance):
     @pytest.fixture(params=SANDBOXES)
     def sandbox(self, request, plait_settings):
         self.check_env_isolation = request.param not in NOT_ISOLATING
-        box = BUILTINS.sandboxes.get(request.param)(plait_settings.table("sandbox"))
+        box = BUILTINS.sandboxes.get(request.param)(Context(plait_settings, name=request.param, host=BUILTINS))
         ok, reason = box.available()
         if not ok:
             pytest.skip(f"sandbox {request.param!r} unavailable here: {reason}")

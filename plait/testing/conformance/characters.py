@@ -21,14 +21,12 @@ class CharacterSourceConformance(SuiteBase):
     def make_source(self):
         if not self.source_name:
             raise NotImplementedError(f"{type(self).__name__}: set source_name or override make_source()")
+        from plait.core.config import load_settings
+        from plait.core.context import Context
         from plait.core.host import get_host
 
-        source = get_host().characters.get(self.source_name)
-        if isinstance(source, type) or (callable(source) and not hasattr(source, "load")):
-            from plait.core.config import load_settings
-
-            source = source(load_settings())  # registered as a factory
-        return source
+        host = get_host()  # factory(ctx) -> CharacterSource (an old-style instance is adapted by the host)
+        return host.characters.get(self.source_name)(Context(load_settings(), name=self.source_name, host=host))
 
     @pytest.fixture
     def source(self, conformance_host):

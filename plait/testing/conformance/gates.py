@@ -29,9 +29,11 @@ class RetrievalGateConformance(SuiteBase):
         if not self.gate_name:
             raise NotImplementedError(f"{type(self).__name__}: set gate_name or override make_gate()")
         from plait.core.config import load_settings
+        from plait.core.context import Context
         from plait.core.host import get_host
 
-        return get_host().gates.get(self.gate_name)(load_settings())
+        host = get_host()
+        return host.gates.get(self.gate_name)(Context(load_settings(), name=self.gate_name, host=host))  # factory(ctx)
 
     @pytest.fixture
     def gate(self, conformance_host):

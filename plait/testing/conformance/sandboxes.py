@@ -20,9 +20,11 @@ class SandboxConformance(SuiteBase):
         if not self.sandbox_name:
             raise NotImplementedError(f"{type(self).__name__}: set sandbox_name or override make_sandbox()")
         from plait.core.config import load_settings
+        from plait.core.context import Context
         from plait.core.host import get_host
 
-        return get_host().sandboxes.get(self.sandbox_name)(load_settings().table("sandbox"))  # factory(config table)
+        host = get_host()  # factory(ctx); the backend reads ctx.table("sandbox")
+        return host.sandboxes.get(self.sandbox_name)(Context(load_settings(), name=self.sandbox_name, host=host))
 
     @pytest.fixture
     def sandbox(self, conformance_host):
