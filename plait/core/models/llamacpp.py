@@ -338,6 +338,40 @@ class LlamaCppChatModel:
             return arr.tolist()
         return (arr.mean(axis=0) if pooling == "mean" else arr[-1]).tolist()
 
+    def render_prompt(self, messages: list[Message]) -> str:
+        """``messages`` rendered by the model's own chat template, generation prompt appended."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        llm, _ = self._llama("chat")
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ConfigError(f"{self.name} has no chat template in its GGUF metadata; its prompt state cannot be read")
+        eos, bos = (llm.detokenize([t]).decode("utf-8", "ignore") for t in (llm.token_eos(), llm.token_bos()))
+        formatter = Jinja2ChatFormatter(template, eos_token=eos, bos_token=bos, add_generation_prompt=True)
+        return formatter(messages=prepare_messages(messages, with_tools=False)).prompt
+
+    def prompt_state(self, messages: list[Message]) -> list[float]:
+        """Last-layer hidden state at the last token of the chat-rendered prompt (UAR's feature),
+        from the SAME loaded chat model: embeddings are switched on for one prefill and off again.
+        The prefill stays in the KV cache, so answering the same messages next reuses it."""
+        import llama_cpp
+        import numpy as np
+
+        prompt = self.render_prompt(messages)
+        llm, lock = self._llama("chat")
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        with lock:
+            llama_cpp.llama_set_embeddings(llm._ctx.ctx, True)
+            try:
+                llm.reset()
+                llm.eval(tokens)
+                ptr = llama_cpp.llama_get_embeddings_ith(llm._ctx.ctx, -1)
+                if not ptr:
+                    raise ModelError(f"{self.name} returned no hidden state for the prompt")
+                return np.ctypeslib.as_array(ptr, shape=(llm.n_embd(),)).astype(float).tolist()
+            finally:
+                llama_cpp.llama_set_embeddings(llm._ctx.ctx, False)
+
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in this model's vocabulary (no BOS)."""
         llm, _ = self._llama("chat")

@@ -1,7 +1,8 @@
 """The UAR decision procedure and the ``uar`` gate.
 
-Default order intent -> knowledge -> time -> self, thresholds 0.5 (``[uar] order``, ``[uar]
-threshold`` or ``[uar.thresholds]`` change them):
+Default order intent -> knowledge -> time -> self (the paper's); each head's threshold is the one
+calibrated on its held-out rows and saved with it (0.5 for heads without one); ``[uar] order``,
+``[uar] threshold`` or ``[uar.thresholds]`` override them:
   intent P(yes) >= t        -> retrieve
   knowledge P(yes) < t      -> answer directly (no outside facts needed)
   time P(yes) >= t          -> retrieve
@@ -60,9 +61,10 @@ def decide_from_scores(scores: dict[str, float], order: tuple[str, ...] = DEFAUL
 
 
 def _thresholds(table: ConfigTable) -> dict[str, float]:
+    """Thresholds set in the configuration; a criterion not set here uses its head's calibrated one."""
     base = table.number("threshold", 0.5, lo=0.0, hi=1.0)  # a bad value: ConfigError naming key and file
     per = table.get("thresholds") or {}
-    out = {c: base for c in CRITERIA}
+    out = {c: base for c in CRITERIA} if "threshold" in table else {}
     try:
         out.update({k: float(v) for k, v in per.items() if k in CRITERIA})
         for c in CRITERIA:  # env form: PLAIT_GATE__THRESHOLD_TIME=0.6
@@ -129,14 +131,18 @@ class UARGate:
                 self._warned = True
                 warnings.warn(f"uar gate unavailable, retrieving for every question: {exc}", stacklevel=2)
             return GateDecision(True, "fallback", {})
-        retrieve, by = decide_from_scores(scores, self.order, self.thresholds)
+        retrieve, by = decide_from_scores(scores, self.order, self.effective_thresholds())
         return GateDecision(retrieve, by, scores)
+
+    def effective_thresholds(self) -> dict[str, float]:
+        """Configured thresholds first, else each head's calibrated one (saved with it), else 0.5."""
+        return {c: self.thresholds.get(c, float(h.meta.get("threshold", 0.5))) for c, h in self.heads.items()}
 
     def decide_many(self, questions: list[str], batch: int = 64) -> list[GateDecision]:
         out = []
         for i in range(0, len(questions), batch):
             for s in self.scores_many(questions[i:i + batch]):
-                r, by = decide_from_scores(s, self.order, self.thresholds)
+                r, by = decide_from_scores(s, self.order, self.effective_thresholds())
                 out.append(GateDecision(r, by, s))
         return out
 

@@ -1,8 +1,8 @@
-"""Train the heads shipped with plait for the default featurizer (maintainers only).
+"""Train the heads shipped with plait (maintainers only).
 
-``python -m plait.plugins.uar.ship [--self-labels FILE]`` regenerates nothing; it fits intent,
-knowledge and time on ``data/{criterion}.train.jsonl`` against ``data/{criterion}.val.jsonl``
-and, given labels from ``plait gate label-self``, the self head, into ``data/heads/<featurizer>/``.
+``PLAIT_UAR__FEATURIZER=e5 python -m plait.plugins.uar.ship`` fits and calibrates the four heads
+for the configured featurizer on the multi-source corpus (:mod:`plait.plugins.uar.corpus`; the self
+head on the labels of ``data/self.smollm2.jsonl``) into ``data/heads/<featurizer>/``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from plait.core.config import load_settings
 from plait.plugins.uar.datagen import DATA_DIR
 from plait.plugins.uar.featurizers import featurizer_from_settings
 from plait.plugins.uar.heads import shipped_dir
-from plait.plugins.uar.training import read_labelled, save_with_val, train_head
+from plait.plugins.uar.training import save_with_val, train_head
 
 
 def private_rows(n: int = 40) -> list[dict]:
@@ -32,25 +32,38 @@ def private_rows(n: int = 40) -> list[dict]:
     return list(seen.values())
 
 
+def ship(featurizer, criteria: list[str], out: Path | None = None) -> dict[str, dict]:
+    """Fit and calibrate each criterion's head on the multi-source corpus (``corpus.build``)."""
+    from collections import Counter
+
+    from plait.plugins.uar.corpus import build
+
+    out = out or shipped_dir(featurizer.id)
+    report = {}
+    for criterion in criteria:
+        train, val = build(criterion)
+        head, held = train_head(featurizer, criterion, train, val)
+        head.meta["sources"] = {"train": dict(Counter(r["source"].split(":")[0] for r in train)),
+                                "val": dict(Counter(r["source"].split(":")[0] for r in val))}
+        if criterion == "self":  # model-specific: say whose knowledge the labels describe
+            head.meta["source"] = f"{SELF_LABELS.name} ({SELF_MODEL}) + private-document and harvested questions labelled unknown"
+            head.meta["model"] = SELF_MODEL
+        save_with_val(head, held, out)
+        report[criterion] = head.info()
+        print(criterion, {k: v for k, v in head.info().items() if k != "sources"}, flush=True)
+    return report
+
+
+SELF_LABELS = DATA_DIR / "self.smollm2.jsonl"
+SELF_MODEL = "llamacpp/smollm2"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--self-labels", type=Path, help="labelled self data from plait gate label-self")
-    ap.add_argument("--criteria", default="intent,knowledge,time")
+    ap.add_argument("--criteria", default="intent,knowledge,time,self")
     args = ap.parse_args()
-    settings = load_settings()
-    featurizer = featurizer_from_settings(settings)
-    out = shipped_dir(featurizer.id)
-    for criterion in [c for c in args.criteria.split(",") if c]:
-        head, val = train_head(featurizer, criterion, read_labelled(DATA_DIR / f"{criterion}.train.jsonl"),
-                               read_labelled(DATA_DIR / f"{criterion}.val.jsonl"))
-        save_with_val(head, val, out)
-        print(criterion, head.info())
-    if args.self_labels:
-        rows = read_labelled(args.self_labels) + private_rows()
-        head, val = train_head(featurizer, "self", rows)
-        head.meta["source"] = f"{args.self_labels.name} + {len(private_rows())} private-document questions labelled unknown"
-        save_with_val(head, val, out)
-        print("self", head.info())
+    featurizer = featurizer_from_settings(load_settings())
+    ship(featurizer, [c for c in args.criteria.split(",") if c])
 
 
 if __name__ == "__main__":

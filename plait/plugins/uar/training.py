@@ -90,9 +90,26 @@ def accuracy(head: Head, x: np.ndarray, y: np.ndarray, threshold: float = 0.5) -
     return float(((head.prob_yes(x) >= threshold).astype(int) == y).mean()) if len(y) else float("nan")
 
 
+def calibrate_threshold(head: Head, x: np.ndarray, y: np.ndarray) -> float:
+    """The threshold on P(yes) with the best balanced accuracy on held-out rows (ties: nearest 0.5).
+    Balanced, because held-out sets from disjoint sources are rarely balanced."""
+    if len(set(y.tolist())) < 2:
+        return 0.5
+    p = head.prob_yes(x)
+    best, best_t = -1.0, 0.5
+    for t in sorted(np.round(np.arange(0.05, 0.96, 0.05), 2), key=lambda t: abs(t - 0.5)):
+        pred = p >= t
+        bal = (pred[y == 1].mean() + (~pred[y == 0]).mean()) / 2
+        if bal > best + 1e-9:
+            best, best_t = bal, float(t)
+    return best_t
+
+
 def train_head(featurizer: Any, criterion: str, rows: list[dict], val_rows: list[dict] | None = None,
-               val_fraction: float = 0.2, seed: int = 0, c: float | None = None) -> tuple[Head, list[dict]]:
-    """Fit the ``criterion`` head on ``rows`` (held-back ``val_rows`` or a stratified split)."""
+               val_fraction: float = 0.2, seed: int = 0, c: float | None = None,
+               calibrate: bool = True) -> tuple[Head, list[dict]]:
+    """Fit the ``criterion`` head on ``rows`` (held-back ``val_rows`` or a stratified split); with
+    ``calibrate`` its decision threshold is chosen on the held-back rows and saved with it."""
     if criterion not in CRITERIA:
         raise InputError(f"unknown criterion {criterion!r}; choose one of {', '.join(CRITERIA)}")
     if val_rows is None:
@@ -110,7 +127,11 @@ def train_head(featurizer: Any, criterion: str, rows: list[dict], val_rows: list
     head.meta["train_accuracy"] = round(accuracy(head, x, y), 4)
     if val:
         xv = featurizer.features([r["question"] for r in val])
-        head.val_accuracy = round(accuracy(head, xv, np.array([r["label"] for r in val], dtype=int)), 4)
+        yv = np.array([r["label"] for r in val], dtype=int)
+        head.meta["val_accuracy_at_0.5"] = round(accuracy(head, xv, yv), 4)
+        threshold = calibrate_threshold(head, xv, yv) if calibrate else 0.5
+        head.meta["threshold"] = threshold
+        head.val_accuracy = round(accuracy(head, xv, yv, threshold), 4)
     return head, val
 
 

@@ -10,6 +10,7 @@ import pytest
 @pytest.fixture
 def hash_gate_env(plait_home, monkeypatch):
     """The gate featurizes with the hash embedder (fast, no model files)."""
+    monkeypatch.setenv("PLAIT_UAR__FEATURIZER", "embed")  # the default is e5; these tests use the hash embedder
     monkeypatch.setenv("PLAIT_UAR__EMBEDDER", "scripted/hash")
     from plait.plugins.uar import featurizers
 

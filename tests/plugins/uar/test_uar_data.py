@@ -42,3 +42,28 @@ def test_qa_set_has_answers_in_both_languages():
     qa = _read("qa.jsonl")
     assert len(qa) >= 200 and {r["lang"] for r in qa} == {"en", "zh"}
     assert all(r["answers"] and all(a.strip() for a in r["answers"]) for r in qa)
+
+
+def test_benchmark_is_independent_bilingual_and_large():
+    bench = _read("bench.jsonl")
+    assert len(bench) >= 200
+    assert Counter(r["scenario"] for r in bench).keys() == {"intent", "knowledge", "time", "self"}
+    assert sum(r["language"] == "zh" for r in bench) >= len(bench) / 5
+    assert {r["language"] for r in bench} == {"en", "zh"}
+    for probe in ("What does the zebracorn-42 flag enable?", "What is 17*23?", "What is the capital of France?", "hello"):
+        assert any(r["question"] == probe for r in bench)
+
+
+@pytest.mark.parametrize("criterion", ["intent", "knowledge", "time", "self"])
+def test_training_sets_exclude_the_benchmark_and_validation_shares_no_source(criterion):
+    from plait.plugins.uar.corpus import bench_questions, build, norm
+
+    train, val = build(criterion)
+    held = bench_questions()
+    assert held and not {norm(r["question"]) for r in train + val} & held
+    assert not {norm(r["question"]) for r in train} & {norm(r["question"]) for r in val}
+    harvested = lambda rows: {r["source"] for r in rows if r["source"].startswith("harvest:")}  # noqa: E731
+    assert harvested(train) and harvested(val) and not harvested(train) & harvested(val)
+    if criterion != "self":
+        assert not any(r["source"] == "template" for r in val)
+        assert {r["lang"] for r in val} == {"en", "zh"}
