@@ -137,9 +137,17 @@ def evaluate_uar(
     console.print("criteria (own validation data): " + ", ".join(f"{k} {v:.1%}" for k, v in report["criteria"].items()))
 
 
+def head_model(info: dict) -> str | None:
+    """The model a head belongs to: the one whose hidden states it reads, or whose knowledge it labels."""
+    kind, _, rest = str(info.get("featurizer", "")).partition(":")
+    if kind in ("last", "hidden", "pooling"):
+        return rest.rsplit(":", 1)[0] if kind == "hidden" or rest.endswith(":chat") else rest
+    return info.get("model")
+
+
 @app.command("heads")
 def heads(model: ModelOption = None, json_out: JsonOption = False) -> None:
-    """List the heads the gate would use for the configured featurizer."""
+    """List the heads the gate would use: featurizer, the model each belongs to, threshold, accuracy."""
     from plait.plugins.uar.featurizers import featurizer_from_settings
     from plait.plugins.uar.heads import CRITERIA, Head, head_path
 
@@ -148,11 +156,16 @@ def heads(model: ModelOption = None, json_out: JsonOption = False) -> None:
     rows = []
     for c in CRITERIA:
         p = head_path(settings, fid, c)
-        rows.append({"criterion": c, "path": str(p) if p else None, **(Head.load(p).info() if p else {})})
+        info = Head.load(p).info() if p else {}
+        rows.append({"criterion": c, "path": str(p) if p else None, **info, "model": head_model(info) if p else None})
     if json_out:
         print_json({"featurizer": fid, "heads": rows})
-    else:
-        for r in rows:
-            acc = r.get("val_accuracy")
-            console.print(f"{r['criterion']:9} " + (f"val {acc:.1%}  {r['path']}" if r["path"] and acc is not None
-                                                     else (r["path"] or "[yellow]not trained[/yellow]")))
+        return
+    console.print(f"featurizer {fid}")
+    for r in rows:
+        if not r["path"]:
+            console.print(f"{r['criterion']:9} [yellow]not trained[/yellow]")
+            continue
+        acc = r.get("val_accuracy")
+        console.print(f"{r['criterion']:9} model {r['model'] or '-'}  threshold {r.get('threshold', 0.5)}  "
+                      + (f"val {acc:.1%}  " if acc is not None else "") + r["path"])

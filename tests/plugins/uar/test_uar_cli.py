@@ -152,3 +152,13 @@ def test_calibrate_on_an_empty_store_says_ingest(hash_gate_env, plait_cli, tmp_p
     res = plait_cli("gate", "calibrate", "--good", str(q), "--bad", str(q))
     assert res.exit_code == 1 and "ingest" in res.stderr
     assert not (tmp_path / "plait.toml").exists()
+
+
+def test_heads_names_the_model_each_head_belongs_to():
+    from plait.plugins.uar.cli import head_model
+
+    assert head_model({"featurizer": "last:llamacpp/smollm2"}) == "llamacpp/smollm2"
+    assert head_model({"featurizer": "hidden:llamacpp/smollm2:mean"}) == "llamacpp/smollm2"
+    assert head_model({"featurizer": "pooling:Qwen2.5-7B:chat"}) == "Qwen2.5-7B"
+    assert head_model({"featurizer": "e5:multilingual-e5-small-q4", "model": "llamacpp/smollm2"}) == "llamacpp/smollm2"
+    assert head_model({"featurizer": "e5:multilingual-e5-small-q4"}) is None
