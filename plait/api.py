@@ -46,6 +46,8 @@ from plait.core.io import atomic_write_bytes, atomic_write_json, atomic_write_te
 from plait.core.models import get_chat_model, get_embedder
 from plait.core.models.base import ChatModel, ChatOptions, ChatResult, Choice, Embedder, Message, ToolCall
 from plait.core.tools import Tool, tool
+from plait.cli.common import subgroup
+from plait.pipeline.pipeline import Pipeline
 from plait.pipeline.stage import ModelStage, SandboxStage, Stage, filter_stage, flat_map_stage, map_stage
 from plait.sandbox.types import ExecResult, Limits, Sandbox
 
@@ -71,7 +73,9 @@ __all__ = [
     # sandbox
     "Sandbox", "Limits", "ExecResult",
     # pipeline stages
-    "Stage", "ModelStage", "SandboxStage", "map_stage", "flat_map_stage", "filter_stage",
+    "Pipeline", "Stage", "ModelStage", "SandboxStage", "map_stage", "flat_map_stage", "filter_stage",
+    # CLI: a command group several plugins share (`eval`, `synth`, ...)
+    "subgroup",
     # I/O kit
     "read_jsonl", "iter_jsonl", "write_jsonl", "atomic_write_text", "atomic_write_bytes", "atomic_write_json",
 ]
