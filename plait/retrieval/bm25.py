@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -26,10 +27,35 @@ _CACHE: dict[tuple[str, str], "BM25Index"] = {}
 _LOCK = threading.Lock()
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    import bm25s
+TOKENIZER = "t2"  # part of the index signature: a persisted index from another tokenizer is rebuilt
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default: words of two or more characters
+# Han, kana and Hangul runs: written without spaces, so a "word" would be a whole clause.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
-    return bm25s.tokenize(texts, stopwords="en", return_ids=False, show_progress=False)
+
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def _terms(text: str, stop: frozenset[str]) -> list[str]:
+    """Lower-cased words (English stopwords dropped) plus overlapping character bigrams of each CJK run.
+
+    Bigrams are the standard BM25 unit for Chinese/Japanese without a segmenter: a two-character
+    word matches itself, a longer one matches by its pieces. A one-character run stays a term.
+    """
+    text = text.lower()
+    terms = [w for w in _WORD.findall(_CJK.sub(" ", text)) if w not in stop]
+    for run in _CJK.findall(text):
+        terms.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+    return terms
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """BM25 terms per text; the same function builds the index and reads the question."""
+    stop = _stopwords()
+    return [_terms(t, stop) for t in texts]
 
 
 @dataclass
@@ -87,7 +113,7 @@ def _dir(settings: Settings, collection: str) -> Path:
 
 def signature(settings: Settings, collection_name: str, collection, count: int | None = None) -> str:
     count = collection.count() if count is None else count
-    return f"{count}:{read_generation(settings, collection_name)}"
+    return f"{count}:{read_generation(settings, collection_name)}:{TOKENIZER}"
 
 
 def _build(collection, sig: str) -> BM25Index:
@@ -102,15 +128,15 @@ def _build(collection, sig: str) -> BM25Index:
         texts.extend(d or "" for d in page["documents"])
     if not ids:
         return BM25Index(sig, [], {}, None)
-    tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
+    tokens = tokenize(texts)
+    df: dict[str, int] = {}
+    for doc in tokens:
+        for term in set(doc):
+            df[term] = df.get(term, 0) + 1
+    if not df:  # bm25s cannot index a corpus without a single term
+        return BM25Index(sig, ids, df, None)
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
-    inverse = {i: t for t, i in tokens.vocab.items()}
-    df: dict[str, int] = {}
-    for doc in tokens.ids:
-        for tid in set(doc):
-            term = inverse[tid]
-            df[term] = df.get(term, 0) + 1
     return BM25Index(sig, ids, df, retriever)
 
 

@@ -1,9 +1,10 @@
 """Retrieval evaluation on the user's own data: hit rate at k and MRR (as LlamaIndex's
 ``RetrieverEvaluator`` reports them), over the current store.
 
-Input: JSONL lines ``{"question": str, "gold_sources": [file names]}``. A gold source matches a
-hit when the hit's source path equals it or ends with ``/<gold>`` (so ``gate.md`` matches
-``examples/docs/gate.md``).
+Input: JSONL lines ``{"question": str, "gold_sources": [file names]}``, optionally with
+``"split": "tune"|"test"`` (keep the questions you choose settings on apart from those you report);
+lines starting with ``#`` are comments. A gold source matches a hit when the hit's source path
+equals it or ends with ``/<gold>`` (so ``gate.md`` matches ``examples/docs/gate.md``).
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ class EvalItem:
     question: str
     gold: list[str]
     line: int
+    split: str | None = None
 
 
-def load_eval_data(path: Path | str) -> list[EvalItem]:
-    """Parse the JSONL file; a malformed line is refused with its line number."""
+def load_eval_data(path: Path | str, split: str | None = None) -> list[EvalItem]:
+    """Parse the JSONL file; a malformed line is refused with its line number.
+
+    ``split`` keeps only the questions whose ``"split"`` field equals it.
+    """
     path = Path(path)
     try:
         raw = path.read_text(encoding="utf-8")
@@ -31,7 +36,7 @@ def load_eval_data(path: Path | str) -> list[EvalItem]:
         raise InputError(f"cannot read eval data {path}: {exc}") from None
     items = []
     for n, line in enumerate(raw.splitlines(), 1):
-        if not line.strip():
+        if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
             obj = json.loads(line)
@@ -45,9 +50,14 @@ def load_eval_data(path: Path | str) -> list[EvalItem]:
             gold = [gold]
         if not isinstance(gold, list) or not gold or not all(isinstance(g, str) and g for g in gold):
             raise InputError(f'{path}:{n}: "gold_sources" must be a non-empty list of file names')
-        items.append(EvalItem(obj["question"], gold, n))
+        part = obj.get("split")
+        if part is not None and not isinstance(part, str):
+            raise InputError(f'{path}:{n}: "split" must be a string such as "tune" or "test"')
+        if split is None or part == split:
+            items.append(EvalItem(obj["question"], gold, n, part))
     if not items:
-        raise InputError(f"{path} has no questions; add JSONL lines with question and gold_sources")
+        where = f' with "split": "{split}"' if split else ""
+        raise InputError(f"{path} has no questions{where}; add JSONL lines with question and gold_sources")
     return items
 
 

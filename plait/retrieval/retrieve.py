@@ -24,6 +24,7 @@ from plait.retrieval.store import fresh_client, get_collection, similarity
 from plait.retrieval.types import Hit
 
 RRF_K = 60
+FUSION_DEPTH = 50  # each list is read this deep before fusing: a chunk ranked 30th by both still wins
 INTERNAL_KEYS = {"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id"}
 
 
@@ -65,7 +66,7 @@ class Retriever:
         total = chunk_count(self.settings, self.name, self.collection)
         if total == 0 or not query.strip():
             return []
-        depth = min(total, max(4 * k, 20))
+        depth = min(total, max(4 * k, FUSION_DEPTH))
         qvec = self.embedder.embed([query])[0]
         res = self.collection.query(
             query_embeddings=[qvec], n_results=depth, include=["documents", "metadatas", "distances"]
