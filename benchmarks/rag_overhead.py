@@ -5,7 +5,10 @@
      (``get_agent("rag", model="scripted/echo").invoke(...)``);
    - plait ``Retriever.retrieve`` alone (dense + BM25 + RRF);
    - baseline: a minimal hand-written loop (embed, raw ``chromadb`` query, string prompt);
-   - LlamaIndex: ``VectorStoreIndex.from_vector_store(...).as_retriever()`` on the same collection.
+   - LlamaIndex: ``VectorStoreIndex.from_vector_store(...).as_retriever()`` on the same collection;
+   - LlamaIndex's own hybrid: ``QueryFusionRetriever`` over that vector retriever and its
+     ``BM25Retriever`` (``llama-index-retrievers-bm25``), ``mode="reciprocal_rerank"``, one query
+     (no LLM query generation) -- the like-for-like comparison for plait's hybrid retrieval.
    All use the same embedder (``scripted/hash-64``: microseconds, so the figures are plait's own
    cost). Medians over the same questions, interleaved.
 2. Ingestion throughput: ``ingest_paths`` chunks/s against the embedder alone on the same chunk
@@ -115,9 +118,11 @@ def query_benchmark(settings, embedder, questions: list[str]) -> dict:
     li_retriever = VectorStoreIndex.from_vector_store(
         ChromaVectorStore(chroma_collection=coll), embed_model=PlaitEmbedding(embedder)
     ).as_retriever(similarity_top_k=k)
+    li_fusion = llamaindex_fusion(coll, li_retriever, k)
     paths = {
         "raw chromadb loop": raw_loop,
         "LlamaIndex as_retriever": lambda q: li_retriever.retrieve(q),
+        "LlamaIndex QueryFusion": lambda q: li_fusion.retrieve(q),
         "plait Retriever.retrieve": lambda q: retriever.retrieve(q, k),
         "plait RAG agent (graph)": lambda q: agent.invoke(AgentRequest(messages=[{"role": "user", "content": q}])),
     }
@@ -131,6 +136,25 @@ def query_benchmark(settings, embedder, questions: list[str]) -> dict:
             times[name].append(time.perf_counter() - t)
     return {"bm25_first_query_s": bm25_first, "medians_ms": {n: median_ms(v) for n, v in times.items()},
             "chunks": coll.count()}
+
+
+def llamaindex_fusion(coll, vector_retriever, k: int):
+    """LlamaIndex's hybrid path over the same collection: vector + BM25Retriever, reciprocal rerank."""
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+    from llama_index.core.schema import TextNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    nodes = []
+    total = coll.count()
+    for offset in range(0, total, 5000):
+        page = coll.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+        nodes.extend(TextNode(id_=i, text=d or "", metadata={"source": m["source"]})
+                     for i, d, m in zip(page["ids"], page["documents"], page["metadatas"]))
+    bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=k)
+    return QueryFusionRetriever([vector_retriever, bm25], similarity_top_k=k, num_queries=1,
+                                mode="reciprocal_rerank", use_async=False,
+                                llm=MockLLM())  # num_queries=1: the LLM is never called
 
 
 def ingest_benchmark(base: Path, embedder_name: str, files: int, per_file: int) -> dict:
@@ -209,13 +233,15 @@ def main() -> None:
     q = query_benchmark(settings, embedder, questions)
     med = q["medians_ms"]
     raw, li = med["raw chromadb loop"], med["LlamaIndex as_retriever"]
+    fusion = med["LlamaIndex QueryFusion"]
     print(f"\n== query overhead: {q['chunks']} chunks, embedder {EMBEDDER}, model excluded, "
           f"median of {args.questions} questions ==")
     if build_s:
         print(f"store build (chromadb add, precomputed hash vectors): {build_s:.1f} s")
     print(f"first query incl. BM25 index build/load: {q['bm25_first_query_s']:.2f} s (once per store change)")
     for name, ms in med.items():
-        print(f"{name:28s} {ms:8.2f} ms   x{ms / raw:5.2f} vs raw loop   x{ms / li:5.2f} vs LlamaIndex")
+        print(f"{name:28s} {ms:8.2f} ms   x{ms / raw:5.2f} vs raw loop   x{ms / li:5.2f} vs LlamaIndex"
+              f"   x{ms / fusion:5.2f} vs LlamaIndex QueryFusion")
 
     runs = [ingest_benchmark(base, "scripted/hash", 200, 10)]
     if not args.quick:
