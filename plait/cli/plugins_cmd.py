@@ -152,7 +152,7 @@ def uninstall(
 
 def new(
     name: Annotated[str, typer.Argument(help="plugin (and distribution) name, e.g. plait-weather")],
-    capability: Annotated[list[str], typer.Option("--capability", "-c", help="what it registers (repeat): tool, command, model, embedder, gate, agent, route, or all; default tool + command")] = [],
+    capability: Annotated[list[str], typer.Option("--capability", "-c", help="what it registers (repeat): tool, command, model, embedder, gate, agent, route, or all; default tool + agent + command (the agent calls the tool)")] = [],
     directory: Annotated[Path, typer.Option("--dir", help="create the package folder inside this directory")] = Path("."),
     description: Annotated[Optional[str], typer.Option("--description", help="one-line description for pyproject and README")] = None,
     json_out: JsonOption = False,
@@ -160,7 +160,7 @@ def new(
     """Scaffold a plugin package: pyproject with the `plait` entry point, module, README, tests."""
     from plait.cli.plugins_scaffold import scaffold
 
-    target, files = scaffold(name, capability or ["tool", "command"], directory, description)
+    target, files = scaffold(name, capability or ["tool", "agent", "command"], directory, description)
     if json_out:
         print_json({"path": str(target), "files": files})
         return

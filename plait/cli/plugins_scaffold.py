@@ -29,6 +29,7 @@ from __future__ import annotations
 from plait import hookimpl
 
 PLUGIN = "__NAME__"
+TOOL_NAMES: list[str] = []  # this plugin's tools, offered to its agent (if it has one)
 '''
 
 MODULE = {
@@ -43,6 +44,9 @@ def word_count(text: str, unique: bool = False) -> int:
     """
     words = text.split()
     return len({w.lower() for w in words}) if unique else len(words)
+
+
+TOOL_NAMES.append("__MODULE___word_count")
 
 
 @hookimpl
@@ -78,7 +82,7 @@ class ReverseModel:
         self.name = f"{PLUGIN}/{name}"
 
     def chat(self, messages, options=None):
-        from plait.core.models.base import ChatOptions, ChatResult, Choice
+        from plait import ChatOptions, ChatResult, Choice
 
         options = options or ChatOptions()
         last = next((m.get("content") or "" for m in reversed(messages) if m.get("role") == "user"), "")
@@ -93,7 +97,7 @@ class ReverseModel:
 
 @hookimpl
 def register_models(register):
-    register(PLUGIN, lambda name, settings: ReverseModel(name))
+    register(PLUGIN, lambda ctx: ReverseModel(ctx.arg))  # factory(ctx); ctx.arg: what follows "__NAME__/"
 ''',
     "embedder": '''
 
@@ -127,7 +131,7 @@ class TrigramEmbedder:
 
 @hookimpl
 def register_embedders(register):
-    register(PLUGIN, lambda name, settings: TrigramEmbedder(name))
+    register(PLUGIN, lambda ctx: TrigramEmbedder(ctx.arg))
 ''',
     "gate": '''
 
@@ -137,7 +141,7 @@ class QuestionMarkGate:
     name = PLUGIN
 
     def decide(self, question, history=None):
-        from plait.core.gates import GateDecision
+        from plait import GateDecision
 
         is_question = question.strip().endswith("?")
         return GateDecision(is_question, "question-mark", {"question": 1.0 if is_question else 0.0})
@@ -145,31 +149,60 @@ class QuestionMarkGate:
 
 @hookimpl
 def register_retrieval_gates(register):
-    register(PLUGIN, lambda settings: QuestionMarkGate())
+    register(PLUGIN, lambda ctx: QuestionMarkGate())  # factory(ctx); settings: ctx.table(PLUGIN)
 ''',
     "agent": '''
 
 class AssistantAgent:
-    """Answers with the configured chat model; grow it into a LangGraph graph."""
+    """Answers with the configured chat model, which may call this plugin's tools through the
+    OpenAI tool-calling protocol; grow it into a LangGraph graph (plait.GraphAgent)."""
 
-    description = "Answers with the configured chat model."
+    description = "Answers with the configured chat model and this plugin's tools."
+    max_tool_rounds = 4
 
-    def __init__(self, context):
-        self.context = context
+    def __init__(self, ctx):
+        self.context = ctx  # a plait.AgentContext: settings, model, tools (every registered tool by name)
         self.name = PLUGIN
 
     def _messages(self, request):
         return [{"role": "system", "content": "You are a helpful assistant."}, *request.messages]
 
-    def invoke(self, request):
-        from plait.agents.base import AgentReply
+    def _answer(self, request):
+        """Ask the model; run each tool it calls and give it the results, until it answers."""
+        import json
 
-        text = self.context.model.chat(self._messages(request)).text
-        return AgentReply(text, session=request.session)
+        from plait import ChatOptions
+
+        model, messages = self.context.model, self._messages(request)
+        tools = {name: tool for name, tool in self.context.tools.items() if name in TOOL_NAMES}
+        options = ChatOptions(tools=[tool.openai_schema() for tool in tools.values()] or None)
+        for _ in range(self.max_tool_rounds):
+            result = model.chat(messages, options)
+            if not result.tool_calls:
+                return result.text
+            messages.append({"role": "assistant", "content": result.text or None, "tool_calls": [
+                {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                for c in result.tool_calls]})
+            for call in result.tool_calls:
+                tool = tools.get(call.name)
+                output = tool.call(call.arguments) if tool else f"no tool named {call.name!r}"
+                messages.append({"role": "tool", "tool_call_id": call.id, "name": call.name,
+                                 "content": json.dumps(output)})
+        return model.chat(messages).text  # out of rounds: answer without tools
+
+    def invoke(self, request):
+        from plait import AgentReply
+
+        return AgentReply(self._answer(request), session=request.session)
 
     def stream(self, request):
-        from plait.agents.base import AgentReply
+        from plait import AgentReply
 
+        if TOOL_NAMES:  # tool rounds need whole replies; the answer is one delta
+            text = self._answer(request)
+            yield text
+            yield AgentReply(text, session=request.session)
+            return
         parts = []
         for delta in self.context.model.stream(self._messages(request)):
             parts.append(delta)
@@ -235,7 +268,7 @@ class TestReverseModel(ModelBackendConformance):
 
 
 def test_model_reverses(plait_host, plait_settings):
-    from plait.core.models import get_chat_model
+    from plait import get_chat_model
 
     plait_host(plugin)
     model = get_chat_model("__NAME__/reverse", plait_settings)
@@ -267,7 +300,7 @@ class TestAssistantAgent(AgentConformance):
 
 
 def test_agent_asks_the_configured_model(plait_home, plait_host, scripted_model):
-    from plait.agents.base import AgentRequest, get_agent
+    from plait import AgentRequest, get_agent
 
     plait_host(plugin, model=scripted_model)
     scripted_model.queue("Hi there!")
@@ -287,6 +320,22 @@ def test_route():
     assert TestClient(app).get("/plugins/__NAME__/hello").json() == {"plugin": "__NAME__", "hello": "world"}
 '''),
 }
+
+# With both a tool and an agent: the agent really calls the tool through OpenAI tool calling.
+TOOL_AGENT_TEST = '''
+
+def test_agent_calls_the_tool(plait_home, plait_host, scripted_model):
+    from plait import AgentRequest, ChatResult, Choice, ToolCall, get_agent
+
+    plait_host(plugin, model=scripted_model)
+    call = ToolCall("call_1", "__MODULE___word_count", '{"text": "to be or not to be", "unique": true}')
+    scripted_model.queue(ChatResult([Choice("", [call], "tool_calls")]), "There are 4 distinct words.")
+    reply = get_agent("__NAME__").invoke(AgentRequest([{"role": "user", "content": "How many distinct words?"}]))
+    assert reply.text == "There are 4 distinct words."
+    (first, options), (second, _) = scripted_model.calls
+    assert [t["function"]["name"] for t in options.tools] == ["__MODULE___word_count"]
+    assert second[-1] == {"role": "tool", "tool_call_id": "call_1", "name": "__MODULE___word_count", "content": "4"}
+'''
 
 PYPROJECT = '''[build-system]
 requires = ["setuptools>=68"]
@@ -381,7 +430,8 @@ def scaffold(name: str, capabilities: list[str], parent: Path, description: str 
         "pyproject.toml": PYPROJECT,
         "README.md": README.replace("__HOOKLIST__", ", ".join(f"`{h}`" for h in hooks)).replace("__USAGE__", usage),
         f"{module}.py": HEADER + "".join(MODULE[c] for c in caps),
-        "tests/test_plugin.py": TEST_HEADER + "".join(TESTS[c][1] for c in caps),
+        "tests/test_plugin.py": TEST_HEADER + "".join(TESTS[c][1] for c in caps)
+        + (TOOL_AGENT_TEST if {"tool", "agent"} <= set(caps) else ""),
     }
     for rel, text in files.items():
         path = target / rel

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -26,11 +27,15 @@ def test_default_scaffold_files(plait_cli, tmp_path):
     assert meta["project"]["name"] == "demo-plugin"
     assert meta["project"]["entry-points"]["plait"] == {"demo-plugin": "demo_plugin"}
     source = (root / "demo_plugin.py").read_text()
-    assert source.count("@hookimpl") == 2 and "def register_tools" in source and "def register_commands" in source
+    assert source.count("@hookimpl") == 3 and "def register_agents" in source
+    assert "def register_tools" in source and "def register_commands" in source
+    # plugin code and tests use only the public API and plait.testing
+    imports = re.findall(r"^\s*(?:from|import) (plait\S*)", source + (root / "tests" / "test_plugin.py").read_text(), re.M)
+    assert set(imports) <= {"plait", "plait.testing", "plait.testing.conformance"}, imports
     compile(source, "demo_plugin.py", "exec")
     tests = (root / "tests" / "test_plugin.py").read_text()
     compile(tests, "test_plugin.py", "exec")
-    assert "ToolConformance" in tests and "plait_cli" in tests
+    assert "ToolConformance" in tests and "plait_cli" in tests and "def test_agent_calls_the_tool" in tests
     assert "plait plugins install ./demo-plugin" in (root / "README.md").read_text()
 
 
