@@ -72,6 +72,7 @@ BUILTIN_PLUGINS: tuple[Builtin, ...] = (
     Builtin("characters", "plait.plugins.characters", "characters", ("PIL", "anyascii")),
     Builtin("codeverify", "plait.plugins.codeverify"),
     Builtin("gates", "plait.plugins.gates"),
+    Builtin("evaluation", "plait.plugins.evaluation"),
     Builtin("math", "plait.plugins.math", "math", ("math_verify",)),
     Builtin("models", "plait.plugins.models"),
     Builtin("rag", "plait.plugins.rag"),
