@@ -25,6 +25,7 @@ from plait.agents.rag import prompts
 from plait.agents.rag.state import RagState, plain, plain_node
 from plait.agents.tooling import resolve_tools, run_with_tools
 from plait.core.config import Settings
+from plait.core.context import Context
 from plait.core.errors import InputError
 from plait.core.gates import GateDecision
 from plait.core.models.base import ChatOptions
@@ -73,16 +74,15 @@ class RagAgent(GraphAgent):
     # -- components, built on first use ---------------------------------------------------
     @cached_property
     def gate(self):
-        from plait.core.host import get_host
-
-        return get_host().gates.get(self.settings.gate)(self.settings)
+        host = self.context.registries
+        return host.gates.get(self.settings.gate)(Context(self.settings, name=self.settings.gate, host=host))
 
     @cached_property
     def retriever(self):
         from plait.core.models import get_embedder
         from plait.retrieval.retrieve import Retriever
 
-        return Retriever(self.settings, get_embedder(None, self.settings))
+        return Retriever(self.settings, get_embedder(None, self.settings, host=self.context.registries))
 
     @cached_property
     def reject_threshold(self) -> float:

@@ -19,7 +19,9 @@ def docs(tmp_path):
 
 
 @pytest.fixture
-def store(plait_home, docs):
+def store(plait_home, docs, monkeypatch):
+    # retrieval plumbing, not the default (UAR) gate's judgement: test_rag_turn_options covers auto mode
+    monkeypatch.setenv("PLAIT_GATE", "always")
     from plait.core.models import get_embedder
     from plait.retrieval.ingest import ingest_paths
 

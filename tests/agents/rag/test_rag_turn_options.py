@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypedDict
 
 import pytest
 
+from plait import hookimpl
 from plait.agents import sessions
 from plait.agents.base import AgentReply, AgentRequest, get_agent
 from plait.core.config import load_settings
@@ -118,3 +119,36 @@ def test_gate_reject_threshold_is_still_read_with_a_notice(otter_store, monkeypa
     assert "deprecated: [gate] reject_threshold (in PLAIT_GATE__REJECT_THRESHOLD)" in notice and "min_score = 0.99" in notice
     monkeypatch.setenv("PLAIT_MIN_SCORE", "0.0")  # the new setting, once set, wins over the old key
     assert ask(get_agent("rag", load_settings()), "quantum lattice otters", retrieve="always").extras["not_found"] is False
+
+
+class RecordingGate:
+    """A registered gate that retrieves only for questions mentioning otters, and records what it saw."""
+
+    seen: list[tuple[str, int]] = []
+
+    def decide(self, question, history):
+        from plait.core.gates import GateDecision
+
+        RecordingGate.seen.append((question, len(history)))
+        return GateDecision("otter" in question, "recording")
+
+
+class RecordingGatePlugin:
+    @hookimpl
+    def register_retrieval_gates(self, register):
+        register("recording", lambda ctx: RecordingGate())
+
+
+def test_auto_mode_asks_the_configured_gate_and_retrieve_overrides_it(otter_store, plait_host, monkeypatch):
+    RecordingGate.seen = []
+    plait_host(("recording-gate", RecordingGatePlugin()))
+    monkeypatch.setenv("PLAIT_GATE", "recording")
+    agent = get_agent("rag", load_settings())
+    found = ask(agent, "why do otters hold hands", "g")
+    assert found.extras["gate"]["decided_by"] == "recording" and found.extras["retrieved"] is True
+    assert found.extras["sources"][0]["source"].endswith("otters.md")
+    skipped = ask(agent, "what is two plus two", "g")
+    assert skipped.extras["retrieved"] is False and skipped.extras["sources"] == []
+    assert RecordingGate.seen == [("why do otters hold hands", 0), ("what is two plus two", 2)]  # the session's history
+    forced = ask(agent, "what is two plus two", "g", retrieve="always")
+    assert forced.extras["gate"]["decided_by"] == "override" and len(RecordingGate.seen) == 2
