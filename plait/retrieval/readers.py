@@ -93,20 +93,56 @@ def _decode(data: bytes, path: Path) -> str:
         raise SkipFile(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
 
 
+# Tags that start a new line of text; every other tag (b, code, a, span, ...) is inline and must
+# not split its sentence, or the sentence splitter and the embedder see fragments.
+HTML_BLOCKS = {
+    "address", "article", "aside", "blockquote", "body", "br", "caption", "dd", "details", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
+    "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+}
+
+
 def _html_text(raw: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template"]):
-        tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    body = soup.body or soup
-    # One line per block keeps paragraphs apart for the sentence splitter.
-    lines = [line.strip() for line in body.get_text("\n").splitlines()]
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    lines: list[str] = []
+    _html_lines(soup.body or soup, lines, [])
     text = "\n".join(line for line in lines if line)
     if title and not text.startswith(title):
         text = f"{title}\n\n{text}"
     return text
+
+
+def _html_lines(node, lines: list[str], current: list[str], pre: bool = False) -> None:
+    """Append ``node``'s text to ``lines``: one line per block, inline text joined into its sentence."""
+    from bs4 import NavigableString, Tag
+    from bs4.element import Comment, Doctype
+
+    for child in node.children:
+        if isinstance(child, (Comment, Doctype)):
+            continue
+        if isinstance(child, NavigableString):
+            current.append(str(child))
+        elif isinstance(child, Tag):
+            block = child.name in HTML_BLOCKS
+            if block:
+                _flush(lines, current, pre)
+            _html_lines(child, lines, current, pre or child.name == "pre")
+            if block:
+                _flush(lines, current, pre or child.name == "pre")
+
+
+def _flush(lines: list[str], current: list[str], pre: bool) -> None:
+    text = "".join(current)
+    current.clear()
+    if pre:  # code keeps its lines and indentation
+        lines.extend(line.rstrip() for line in text.splitlines() if line.strip())
+    else:  # source line breaks inside a paragraph are just spaces
+        lines.append(" ".join(text.split()))
 
 
 def _pdf_text(path: Path) -> FileText:

@@ -96,3 +96,29 @@ def test_walk_survives_a_symlink_loop(tmp_path):
     (tmp_path / "sub" / "a.md").write_text("x")
     (tmp_path / "sub" / "loop").symlink_to(tmp_path)
     assert [p.name for p in iter_files(tmp_path)] == ["a.md"]
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines()]
+
+
+def test_html_inline_tags_do_not_split_sentences_in_the_demo_page():
+    """The demo's real HTML page: a sentence with <b>/<code> inside stays on one line."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "examples" / "docs" / "retrieval-gate.html"
+    lines = _lines(read_file(page).text)
+    assert "The retrieval gate: deciding whether to retrieve" in lines
+    assert any(line.startswith("Before the RAG agent searches the document store, it asks a retrieval gate whether this "
+                               "question needs documents at all.") for line in lines)
+    assert any("A gate is a plugin registered through the register_retrieval_gates hook." in line for line in lines)
+    assert not any(line in {"retrieval gate", "register_retrieval_gates", "min_score"} for line in lines)
+
+
+def test_html_blocks_stay_apart_and_preformatted_lines_stay(tmp_path):
+    (tmp_path / "p.html").write_text(
+        "<body><p>First <em>block</em> of text.</p><ul><li>one <a href='#'>link</a></li><li>two</li></ul>"
+        "<p>line<br>break</p><pre>a = 1\n  b = 2</pre><div>tail <span>end</span></div></body>"
+    )
+    assert _lines(read_file(tmp_path / "p.html").text) == [
+        "First block of text.", "one link", "two", "line", "break", "a = 1", "b = 2", "tail end"]
