@@ -23,10 +23,10 @@ def register_tools(register):
 
 @hookimpl
 def register_agents(register):
-    def quotebot(context):
+    def quotebot(ctx):  # factory(ctx: plait.AgentContext) -> Agent
         from plait_quotebook.graph import QuotebotAgent
 
-        return QuotebotAgent(context)
+        return QuotebotAgent(ctx)
 
     register("quotebot", quotebot)
 

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from plait.core.errors import InputError, NotFound
+from plait import InputError, NotFound
 
 STOPWORDS = set("a an the and or but of to in on at for with is are was were be been it its this that "
                 "what who whom how why when where which do does did about me my i you your we our "

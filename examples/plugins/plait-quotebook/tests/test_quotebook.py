@@ -7,7 +7,7 @@ import json
 import pytest
 
 import plait_quotebook
-from plait.core.errors import InputError
+from plait import InputError
 from plait.testing.conformance import AgentConformance, ToolConformance
 from plait_quotebook.graph import NO_MATCH
 from plait_quotebook.quotes import all_quotes, quote_search
@@ -48,7 +48,7 @@ class TestQuotebotAgent(AgentConformance):
 
 
 def test_agent_cites_the_numbered_quotes(plait_home, plait_host, scripted_model):
-    from plait.agents.base import AgentRequest, get_agent
+    from plait import AgentRequest, get_agent
 
     plait_host(plait_quotebook, model=scripted_model)
     scripted_model.queue("\u201cLost time is never found again.\u201d \u2014 Benjamin Franklin [1]")
@@ -60,7 +60,7 @@ def test_agent_cites_the_numbered_quotes(plait_home, plait_host, scripted_model)
 
 
 def test_agent_without_a_match_does_not_call_the_model(plait_home, plait_host, scripted_model):
-    from plait.agents.base import AgentReply, AgentRequest, get_agent
+    from plait import AgentReply, AgentRequest, get_agent
 
     plait_host(plait_quotebook, model=scripted_model)
     items = list(get_agent("quotebot").stream(AgentRequest([{"role": "user", "content": "zeppelin xylophone"}])))
