@@ -44,7 +44,10 @@ CARD = {
 
 # Everything a model could send that must not execute: raw HTML, an event handler, script in a
 # code block, javascript:/data: links. The scripted model echoes it back as its reply.
-HOSTILE_REPLY = """Here is **bold**, *an action*, `inline <b>code</b>` and a [safe link](https://example.org/a).
+# The question's words match the hostile document, so the rag agent retrieves it and answers (it
+# refuses when nothing relevant is found).
+ON_TOPIC = "What does the engine compute? Tables of numbers.\n\n"
+HOSTILE_REPLY = ON_TOPIC + """Here is **bold**, *an action*, `inline <b>code</b>` and a [safe link](https://example.org/a).
 
 - first item with <img src=x onerror="window.__pwned='img'">
 - second item
@@ -164,4 +167,19 @@ def test_character_card_macros_are_filled(plait_server, browser):  # noqa: F811
     assert "{{" not in page.inner_text("main")
     page.screenshot(path=str(ARTIFACTS / "serve-page-character-macros.png"))
     assert problems == []
+    context.close()
+
+
+def test_long_code_scrolls_inside_its_block_on_a_phone(plait_server, browser):  # noqa: F811
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(plait_server + "/")
+    page.wait_for_function("document.getElementById('model').value === 'rag'")
+    page.fill("#input", ON_TOPIC + "Run this:\n\n```sh\nplait ask --collection=" + "x" * 200 + "\n```\n\n1. then this\n2. and that")
+    page.click("#send")
+    page.wait_for_selector("#regenerate", timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # the page does not widen
+    pre = page.locator(".msg.assistant pre.md-code").last
+    assert pre.evaluate("el => el.scrollWidth > el.clientWidth")  # the code block scrolls instead
+    page.screenshot(path=str(ARTIFACTS / "serve-page-390-code.png"))
     context.close()
