@@ -54,20 +54,22 @@ def _print(report: dict, written: list[Path]) -> None:
     from rich.table import Table
 
     table = Table(title=f"Rasch ({report['mode']}, difficulty: {report['difficulty_source']})")
-    for col in ("model", "score", "ability ± se", "infit", "outfit", "slope", "dispersion", "flags"):
-        table.add_column(col)
+    for col in ("model", "score", "ability", "se", "infit", "outfit", "slope", "disp."):
+        table.add_column(col, no_wrap=True)
     rows = sorted(report["models"].items(), key=lambda kv: -(kv[1]["ability"] or 0))
     fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
     for name, m in rows:
-        table.add_row(name, f"{m['score']:g}/{m['max_score']}", f"{fmt(m['ability'])} ± {fmt(m['se'])}",
-                      fmt(m["infit"]), fmt(m["outfit"]), fmt(m["difficulty_slope"]), fmt(m["dispersion"]),
-                      ", ".join(m["flags"]))
+        table.add_row(name, f"{m['score']:g}/{m['max_score']}", fmt(m["ability"]), fmt(m["se"]),
+                      fmt(m["infit"]), fmt(m["outfit"]), fmt(m["difficulty_slope"]), fmt(m["dispersion"]))
     console.print(table)
+    for name, m in rows:  # flags below the table: they never get cut to fit a narrow terminal
+        if m["flags"]:
+            console.print(f"{name}: {', '.join(m['flags'])}", highlight=False, soft_wrap=True)
     misfit = [k for k, v in report["items"].items() if "underfit" in v["flags"]]
     console.print(f"{len(report['items'])} items; underfitting: {', '.join(misfit) or 'none'}", highlight=False)
     console.print("Rasch predicts a difficulty slope of about -1; near 0 means difficulty-invariant scoring.")
     for p in written:
-        console.print(f"wrote {p}", highlight=False)
+        console.print(f"wrote {p}", highlight=False, soft_wrap=True)
 
 
 def register(cli: typer.Typer) -> None:
