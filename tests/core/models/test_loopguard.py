@@ -33,3 +33,33 @@ def test_held_back_text_is_never_released_then_taken_back():
         released += guard.feed(ch)
     released += guard.finish()
     assert guard.looped and released == guard.text
+
+
+COUNTING = "See the sources.\n" + "".join(f"[{i}] (source: retrieval-gate.html) " for i in range(1, 40))
+
+
+def test_a_counting_loop_is_cut_although_its_numbers_change():
+    out, looped = trim_loop(COUNTING)
+    assert looped
+    assert out == "See the sources.\n"
+
+
+@pytest.mark.parametrize("step", [1, 5, 11])
+def test_a_counting_loop_is_cut_the_same_way_when_streamed(step):
+    guard = LoopGuard()
+    streamed = "".join(guard.feed(COUNTING[i:i + step]) for i in range(0, len(COUNTING), step)) + guard.finish()
+    assert streamed == trim_loop(COUNTING)[0]
+
+
+def test_numbers_alone_do_not_make_a_loop():
+    text = ("plait 0.2 was released on 2026-11-26 with 179 files indexed in 41 seconds; version 0.3 followed on "
+            "2026-12-02 and indexed 1,204 files in 3 minutes, while retrieval took 0.44 seconds per question.")
+    assert trim_loop(text) == (text, False)
+
+
+def test_repeats_at_end_sees_a_counting_loop():
+    """What llama.cpp's logits processor checks to stop generating: counting loops stop it too."""
+    from plait.core.models.loopguard import repeats_at_end
+
+    assert repeats_at_end(COUNTING, 80)
+    assert not repeats_at_end(COUNTING[:120], 80)
