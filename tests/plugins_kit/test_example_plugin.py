@@ -42,3 +42,14 @@ def test_example_plugin_in_a_fresh_venv(tmp_path):
     assert all(r["name"] != "quotebook" for r in after)
     gone = venv.run(venv.plait, "quotes", "search", "time", cwd=tmp_path)
     assert gone.returncode != 0
+
+
+def test_example_plugin_imports_only_the_public_api():
+    # written only against `plait` (and `plait.testing` in its tests): moving a module inside plait never breaks it
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "plugins" / "plait-quotebook"
+    for path in root.rglob("*.py"):
+        for name in re.findall(r"^\s*(?:from|import) (plait(?:\.\S+)?)\b", path.read_text(encoding="utf-8"), re.M):
+            assert name in ("plait", "plait.testing", "plait.testing.conformance"), f"{path.name} imports {name}"
