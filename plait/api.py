@@ -23,6 +23,7 @@ from plait.agents.base import (
     get_agent,
 )
 from plait.agents.graph_agent import GraphAgent, is_streaming, stream_text, turn_options
+from plait.agents.tooling import run_with_tools
 from plait.core.characters import Character, CharacterSource, IndexedCharacterSource, find_character
 from plait.core.config import ConfigTable, Settings, load_settings
 from plait.core.context import Context
@@ -67,7 +68,7 @@ __all__ = [
     # agents
     "Agent", "AgentContext", "AgentRequest", "AgentReply", "GraphAgent", "turn_options", "is_streaming",
     "stream_text", "SupportsHistory", "SupportsGreeting", "SupportsCommands", "SupportsRegenerate",
-    "SupportsEndSession", "SupportsVariants", "Variant", "get_agent",
+    "SupportsEndSession", "SupportsVariants", "Variant", "get_agent", "run_with_tools",
     # characters
     "Character", "CharacterSource", "IndexedCharacterSource", "find_character",
     # sandbox
