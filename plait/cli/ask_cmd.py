@@ -15,19 +15,25 @@ RetrieveOption = Annotated[
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="the question")],
+    question: Annotated[Optional[str], typer.Argument(help="the question (read from stdin when not given)")] = None,
     model: ModelOption = None,
     retrieve: RetrieveOption = None,
     session: Annotated[Optional[str], typer.Option("--session", help="continue this chat session")] = None,
     agent_name: Annotated[str, typer.Option("--agent", help="agent to ask")] = "rag",
     tool: Annotated[Optional[list[str]], typer.Option(
         "--tool", help="offer this registered tool to the model (repeat for more); the model may call it to answer")] = None,
+    collection: Annotated[Optional[str], typer.Option(
+        "--collection", help="answer from this Chroma collection (default: [retrieval] collection)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Answer QUESTION from the ingested documents, with numbered citations."""
+    """Answer QUESTION from the ingested documents, with numbered citations (streamed as generated)."""
     from plait.agents.base import AgentContext, AgentRequest, get_agent
 
+    question = question if question is not None else read_question()
+
     settings = settings_for(model)
+    if collection:
+        settings = settings.model_copy(update={"collection": collection})
     options: dict = {"retrieve": retrieve} if retrieve else {}
     if tool:
         from plait.agents.tooling import resolve_tools
@@ -41,17 +47,52 @@ def ask(
 
         # a session remembers its agent: continuing another agent's session would replace its history
         check_agent(settings, session, str(getattr(agent, "name", "") or agent_name))
-    reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], session, options))
-    if json_out:
+    request = AgentRequest([{"role": "user", "content": question}], session, options)
+    if json_out:  # one JSON object: wait for the whole answer
+        reply = agent.invoke(request)
         print_json({"answer": reply.text, **reply.extras, "model": settings.model, "agent": agent_name, "session": session})
         return
-    console.print(reply.text, highlight=False, markup=False)
+    reply = stream_answer(agent, request)
     print_sources(reply.extras.get("sources", []))
     print_tool_calls(reply.extras.get("tool_calls") or [])
     gate = reply.extras.get("gate")
     if gate:
         verb = "retrieved" if gate["retrieve"] else "answered without retrieval"
         console.print(f"[dim]({verb}; decided by {gate['decided_by']})[/dim]")
+
+
+def read_question() -> str:
+    """The question piped on stdin (``echo "..." | plait ask``); refused on a terminal or when empty."""
+    import sys
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise typer.BadParameter("give the question as an argument, or pipe it on stdin: echo 'QUESTION' | plait ask",
+                                 param_hint="QUESTION")
+    text = sys.stdin.read().strip()
+    if not text:
+        raise typer.BadParameter("stdin held no question; give it as an argument or pipe it in", param_hint="QUESTION")
+    return text
+
+
+def stream_answer(agent, request):
+    """Print the answer's text as the agent generates it; the final AgentReply."""
+    import sys
+
+    from plait.agents.base import AgentReply
+
+    streamed = False
+    for piece in agent.stream(request):
+        if isinstance(piece, AgentReply):
+            if not streamed:  # an agent that streams nothing (a refusal, a fixed reply) still answers
+                sys.stdout.write(piece.text)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            return piece
+        if piece:
+            streamed = True
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+    raise RuntimeError(f"agent {getattr(agent, 'name', agent)!r} ended its stream without a reply")
 
 
 def print_sources(sources: list[dict]) -> None:
