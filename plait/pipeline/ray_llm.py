@@ -52,7 +52,8 @@ class _Preprocess:
     def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
         if self._client is None:
             self._client = OpenAIChatModel(self.model.split("/", 1)[1], structured_output=self.structured_output)
-        body = self._client.request_params(self.stage.messages(json.loads(row["row"])), self.stage.options)
+        data = json.loads(row["row"])
+        body = self._client.request_params(self.stage.messages(data), self.stage.options_for(data))
         body.update(body.pop("extra_body", {}))  # the SDK merges extra_body; here the body goes as raw JSON
         return {**row, "payload": body}
 

@@ -82,12 +82,17 @@ class ModelStage:
     options: ChatOptions = field(default_factory=ChatOptions)
     kind: Kind = "map"
     batch_size: int = 16
+    # per-row options (e.g. a sampling seed carried by the row); None = ``options`` for every row
+    row_options: Callable[[Row], ChatOptions] | None = None
     resources: str = field(default="model", init=False)
 
     def __post_init__(self) -> None:
         check_name(self.name, "stage")
         if self.kind not in KINDS:
             raise ConfigError(f"stage {self.name!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
+
+    def options_for(self, row: Row) -> ChatOptions:
+        return self.row_options(row) if self.row_options is not None else self.options
 
     def messages(self, row: Row) -> list[Message]:
         got = self.prompt(row)

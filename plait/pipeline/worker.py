@@ -108,7 +108,7 @@ class StageWorker:
         stage = self.stage
         assert isinstance(stage, ModelStage)
         try:
-            result, attempts = self._chat(stage.messages(row), stage.options)
+            result, attempts = self._chat(stage.messages(row), stage.options_for(row))
             usage = usage_of(result)
             return _done(stage, seq, row, stage.parse(row, result), usage=usage, attempts=attempts)
         except Exception as exc:
@@ -118,6 +118,8 @@ class StageWorker:
         """Backends with ``chat_batch`` (in-process vLLM) take the whole batch in one call."""
         stage = self.stage
         assert isinstance(stage, ModelStage)
+        if stage.row_options is not None:  # one options object per batch call: rows differ, call them one by one
+            return [self._model_row(item) for item in items]
         try:
             results = self.model.chat_batch([stage.messages(row) for _, row in items], stage.options)
         except Exception:
