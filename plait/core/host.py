@@ -71,9 +71,11 @@ class Builtin(NamedTuple):
 BUILTIN_PLUGINS: tuple[Builtin, ...] = (
     Builtin("characters", "plait.plugins.characters", "characters", ("PIL", "anyascii")),
     Builtin("codeverify", "plait.plugins.codeverify"),
+    Builtin("data", "plait.plugins.data", "data", ("sklearn", "matplotlib")),
     Builtin("gates", "plait.plugins.gates"),
     Builtin("evaluation", "plait.plugins.evaluation"),
     Builtin("math", "plait.plugins.math", "math", ("math_verify",)),
+    Builtin("mining", "plait.plugins.mining", "mining", ("datasketch",)),
     Builtin("models", "plait.plugins.models"),
     Builtin("rag", "plait.plugins.rag"),
     Builtin("sandboxes", "plait.plugins.sandboxes"),
