@@ -127,9 +127,13 @@ class _Progress:
 
 
 def ingest_paths(
-    paths: Sequence[Path | str], settings: Settings, embedder: Embedder, *, sync: bool = False, progress: bool = True
+    paths: Sequence[Path | str], settings: Settings, embedder: Embedder, *, sync: bool = False, progress: bool = True,
+    metadata: dict[Path, dict] | None = None,
 ) -> IngestReport:
-    """Ingest files and folders into ``settings.collection``; see the module docstring for the order."""
+    """Ingest files and folders into ``settings.collection``; see the module docstring for the order.
+
+    ``metadata``: extra chunk metadata per resolved file path (e.g. ``source`` = the URL a mined
+    document came from, which citations then show instead of the file path)."""
     from plait.retrieval.llama import check_chunking
 
     check_chunking(settings.chunk_size, settings.chunk_overlap, embedder)
@@ -213,7 +217,8 @@ def ingest_paths(
                     report.skipped += 1
                     report.warnings.append(f"skipped {display}: {why}")
                     continue
-                doc = _document(file, display, content.text, content.file_type, content.extra, chunking)
+                extra = {**content.extra, **(metadata or {}).get(file, {})}
+                doc = _document(file, display, content.text, content.file_type, extra, chunking)
                 old = committed.get(doc.id_)
                 if old == doc.hash:
                     report.unchanged += 1
