@@ -105,7 +105,7 @@ def data_sample(
 def data_report(
     directory: Annotated[Path, typer.Argument(metavar="DIR", help="the directory of plait data embed + cluster")],
     out: Annotated[Optional[Path], typer.Option("--out", help="the PNG; default DIR/report.png")] = None,
-    tokens: Annotated[Optional[int], typer.Option("--tokens", help="budget simulated per strategy; default twice the corpus tokens")] = None,
+    tokens: Annotated[Optional[int], typer.Option("--tokens", help="budget simulated per strategy; default the corpus tokens (one epoch)")] = None,
     clip: Annotated[int, typer.Option("--clip", help="clip of the clusterclip and random runs")] = 2,
     weighting: Annotated[str, typer.Option("--weighting", help="cluster weights of the cluster strategies")] = "uniform",
     seed: Annotated[int, typer.Option("--seed", help="sampling seed")] = 0,

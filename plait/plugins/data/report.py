@@ -41,7 +41,7 @@ def write_report(directory: Path, png: Path, *, tokens: int | None, clip: int, w
         raise InputError("plait data report needs matplotlib: pip install 'plait[data]'") from exc
     corpus = load_rows(directory)
     clusters = load_clusters(directory, corpus)
-    budget = tokens if tokens is not None else 2 * int(corpus.n_tokens.sum())
+    budget = tokens if tokens is not None else int(corpus.n_tokens.sum())  # one epoch's worth
     figures = simulate(clusters, corpus.n_tokens, tokens=budget, clip=clip, weighting=weighting, seed=seed)
     sizes = np.bincount(clusters)
     order = np.argsort(-sizes, kind="stable")  # largest cluster first
@@ -51,11 +51,11 @@ def write_report(directory: Path, png: Path, *, tokens: int | None, clip: int, w
     top.set_ylabel("share of corpus")
     top.set_title(f"{len(sizes)} clusters, {len(clusters)} documents, {int(corpus.n_tokens.sum())} tokens")
     top.legend(loc="upper right")
-    for (strategy, label), marker in zip(RUNS, "os^"):
+    for (strategy, label), marker, style in zip(RUNS, "os^", ("-", "--", "-")):
         st = figures[strategy]
         share = np.array([st["cluster_share"][str(c)] for c in order])
         extra = f", clip {clip}" if strategy != "uniform-cluster" else ""
-        bottom.plot(x, share, marker=marker, markersize=3, linewidth=1,
+        bottom.plot(x, share, marker=marker, markersize=4, linewidth=1.2, linestyle=style,
                     label=f"{label}{extra}: max repeats {st['max_repeats']}")
     bottom.axhline(1 / len(sizes), color="black", linestyle=":", linewidth=1, label="uniform over clusters")
     bottom.set_ylabel("share of draws")
