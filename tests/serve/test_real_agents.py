@@ -25,6 +25,7 @@ def real_server(plait_home, tmp_path, monkeypatch):
     (docs / "otters.md").write_text("# Otters\nSea otters hold hands while sleeping so they do not drift apart.\n")
     (docs / "volcano.txt").write_text("Mount Etna is an active volcano on the east coast of Sicily.\n")
     monkeypatch.setenv("PLAIT_API_KEYS", API_KEY)
+    monkeypatch.setenv("PLAIT_GATE", "always")  # these tests are about serving citations, not about the gate
     settings = load_settings()
     ingest_paths([docs], settings, get_embedder(None, settings), progress=False)
     with RunningServer(create_app(settings)) as running:
