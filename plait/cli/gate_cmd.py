@@ -16,11 +16,12 @@ GateOption = Annotated[Optional[str], typer.Option("--gate", "-g", help="registe
 
 
 def _gate(name: str | None, model: str | None):
+    from plait.core.context import Context
     from plait.core.host import get_host
 
-    settings = settings_for(model)
+    settings, host = settings_for(model), get_host()
     chosen = name or settings.gate
-    return get_host().gates.get(chosen)(settings), chosen
+    return host.gates.get(chosen)(Context(settings, name=chosen, host=host)), chosen
 
 
 def gate_list(json_out: JsonOption = False) -> None:

@@ -9,5 +9,5 @@ from plait.core.hookspecs import hookimpl
 def register_pipelines(register):
     from plait.pipeline.demo import case2code_pipeline, demo_pipeline
 
-    register("demo", demo_pipeline)
-    register("case2code-demo", case2code_pipeline)
+    register("demo", lambda ctx: demo_pipeline(ctx.settings))
+    register("case2code-demo", lambda ctx: case2code_pipeline(ctx.settings))

@@ -105,3 +105,16 @@ def test_plait_ask_with_the_rag_agent_disabled_names_the_plugin_and_how_to_reena
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert proc.returncode == 1
     assert "plait.rag" in proc.stderr and "run without --disable plait.rag" in proc.stderr
+
+
+def test_every_builtin_registers_in_the_one_factory_shape():
+    """No built-in may lean on the old-shape adapter: it is there for third-party plugins only."""
+    import warnings
+
+    from plait.core.host import Host
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Host(entry_points=False)
+    old = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning) and "factory" in str(w.message)]
+    assert old == []

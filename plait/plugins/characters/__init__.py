@@ -16,9 +16,12 @@ from plait import hookimpl
 
 @hookimpl
 def register_characters(register):
-    from plait.plugins.characters.store import BuiltinSource
+    def builtin(ctx):
+        from plait.plugins.characters.store import BuiltinSource
 
-    register("builtin", BuiltinSource())
+        return BuiltinSource().with_settings(ctx.settings)
+
+    register("builtin", builtin)
 
 
 @hookimpl

@@ -31,5 +31,5 @@ def register_agents(register):
 def register_pipelines(register):
     from plait.plugins.codeverify import case2code_pipeline, unitcoder_pipeline
 
-    register("case2code", case2code_pipeline.registered)
-    register("unitcoder", unitcoder_pipeline.registered)
+    register("case2code", lambda ctx: case2code_pipeline.registered(ctx.settings))
+    register("unitcoder", lambda ctx: unitcoder_pipeline.registered(ctx.settings))

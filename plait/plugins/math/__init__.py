@@ -47,10 +47,10 @@ def register_agents(register):
 
 @hookimpl
 def register_models(register):
-    def factory(name, settings):
+    def factory(ctx):
         from plait.plugins.math.internlm2 import InternLM2CompletionModel
 
-        return InternLM2CompletionModel.from_settings(name, settings)
+        return InternLM2CompletionModel.from_settings(ctx.arg or "", ctx.settings)
 
     register("internlm2", factory)
 

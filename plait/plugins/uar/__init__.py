@@ -7,10 +7,10 @@ the featurizer's model) happen only when the gate first decides or a command run
 from plait import hookimpl
 
 
-def _factory(settings):
+def _factory(ctx):
     from plait.plugins.uar.decision import UARGate
 
-    return UARGate(settings)
+    return UARGate(ctx.settings)
 
 
 @hookimpl
