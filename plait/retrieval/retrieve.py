@@ -68,15 +68,12 @@ class Retriever:
             return []
         depth = min(total, max(4 * k, FUSION_DEPTH))
         qvec = self.embedder.embed([query])[0]
-        res = self.collection.query(
-            query_embeddings=[qvec], n_results=depth, include=["documents", "metadatas", "distances"]
-        )
+        # Distances only: text and metadata are fetched for the k fused winners, not for 50 candidates.
+        res = self.collection.query(query_embeddings=[qvec], n_results=depth, include=["distances"])
         rows: dict[str, dict] = {}
         fused: dict[str, float] = {}
-        for rank, (cid, doc, meta, dist) in enumerate(
-            zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
-        ):
-            rows[cid] = {"text": doc or "", "meta": meta or {}, "similarity": similarity(dist), "bm25": None}
+        for rank, (cid, dist) in enumerate(zip(res["ids"][0], res["distances"][0])):
+            rows[cid] = {"similarity": similarity(dist), "bm25": None}
             fused[cid] = 1.0 / (RRF_K + rank + 1)
         index = get_index(self.settings, self.name, self.collection, total)
         terms = tokenize([query])[0]
@@ -85,8 +82,8 @@ class Retriever:
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
             rows.setdefault(cid, {"similarity": None})["bm25"] = score
         top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
-        self._fill_sparse_only(top, rows, qvec)
-        top = [cid for cid in top if "text" in rows[cid]]  # a chunk deleted since the BM25 build
+        self._fill(top, rows, qvec)
+        top = [cid for cid in top if "text" in rows[cid]]  # a chunk deleted since it was ranked
         lexicals = index.lexical(terms, [rows[cid]["text"] for cid in top])
         hits = []
         for cid, lexical in zip(top, lexicals):
@@ -102,8 +99,8 @@ class Retriever:
             ))
         return hits
 
-    def _fill_sparse_only(self, top: list[str], rows: dict[str, dict], qvec: list[float]) -> None:
-        """Text, metadata and cosine similarity for chunks that only BM25 found.
+    def _fill(self, top: list[str], rows: dict[str, dict], qvec: list[float]) -> None:
+        """Text and metadata of the fused winners, and the cosine similarity of those only BM25 found.
 
         The BM25 index can name a chunk this process cannot fetch: deleted by another process, or
         written by another process that this process's Chroma view does not hold yet. Such a chunk
@@ -113,20 +110,23 @@ class Retriever:
         missing = [cid for cid in top if "text" not in rows[cid]]
         if not missing:
             return
-        found = 0
-        for cid, doc, meta, emb in self._fetch(missing):
-            rows[cid].update(text=doc or "", meta=meta or {}, similarity=_cosine(qvec, emb))
-            found += 1
-        if found < len(missing):
-            forget_index(self.settings, self.name)
+        need_vectors = any(rows[cid].get("similarity") is None for cid in missing)
+        for cid, doc, meta, emb in self._fetch(missing, need_vectors):
+            rows[cid].update(text=doc or "", meta=meta or {})
+            if rows[cid].get("similarity") is None:
+                rows[cid]["similarity"] = _cosine(qvec, emb)
+        if any("text" not in rows[cid] and rows[cid].get("bm25") is not None for cid in missing):
+            forget_index(self.settings, self.name)  # BM25 named a chunk the store does not hold
 
-    def _fetch(self, ids: list[str]) -> list[tuple]:
-        """(id, document, metadata, embedding) for the ``ids`` Chroma can find; the others are skipped."""
-        include = ["documents", "metadatas", "embeddings"]
+    def _fetch(self, ids: list[str], vectors: bool = True) -> list[tuple]:
+        """(id, document, metadata, embedding or None) for the ``ids`` Chroma can find; the others
+        are skipped. Stored vectors are read only when ``vectors`` (a chunk only BM25 found)."""
+        include = ["documents", "metadatas"] + (["embeddings"] if vectors else [])
         try:
             got = self.collection.get(ids=ids, include=include)
         except Exception:  # chromadb raises InternalError("Error finding id") for one unknown id
             if len(ids) == 1:
                 return []
-            return [row for cid in ids for row in self._fetch([cid])]
-        return list(zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]))
+            return [row for cid in ids for row in self._fetch([cid], vectors)]
+        embeddings = got["embeddings"] if vectors else [None] * len(got["ids"])
+        return list(zip(got["ids"], got["documents"], got["metadatas"], embeddings))
