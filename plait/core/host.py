@@ -76,6 +76,7 @@ BUILTIN_PLUGINS: tuple[Builtin, ...] = (
     Builtin("evaluation", "plait.plugins.evaluation"),
     Builtin("math", "plait.plugins.math", "math", ("math_verify",)),
     Builtin("mining", "plait.plugins.mining", "mining", ("datasketch",)),
+    Builtin("mcts", "plait.plugins.mcts"),
     Builtin("models", "plait.plugins.models"),
     Builtin("rag", "plait.plugins.rag"),
     Builtin("sandboxes", "plait.plugins.sandboxes"),
