@@ -106,7 +106,7 @@ def _save_shard(docs: list[Row], folder: Path) -> None:
 
     model = bm25s.BM25()
     model.index(_quiet_tokenize([d["text"] for d in docs], ids=True), show_progress=False)
-    model.save(str(folder), corpus=docs)
+    model.save(str(folder), corpus=docs, show_progress=False)
 
 
 def build_index(corpus: Path, out: Path, *, shard_docs: int = 100_000) -> dict[str, Any]:

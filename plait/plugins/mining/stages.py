@@ -52,15 +52,18 @@ def parse_questions(text: str, n: int) -> list[str]:
             found = [q.strip() for q in got if isinstance(q, str)] if isinstance(got, list) else []
         except json.JSONDecodeError:
             found = []
-    if not found:
-        found = [_BULLET.sub("", line).strip() for line in text.splitlines() if line.strip().endswith("?")]
+    if not found:  # numbered or bulleted lines, maybe quoted or in bold: 1. "What is ...?"
+        lines = (_BULLET.sub("", line.strip().strip("*` ")).strip().strip("\"'*` ") for line in text.splitlines())
+        found = [line for line in lines if line.endswith("?")]
     return [q for q in found if len(q.split()) >= 3][:n]
 
 
 def read_questions(row: Row, result: ChatResult, n: int) -> list[Row]:
     questions = parse_questions(result.text or "", n)
     if not questions:
-        return [{"id": f"{row['id']}.skipped", "skipped": "no_questions", "seed_id": row["seed_id"]}]
+        # kept with the start of the reply, so a user can see why a model's replies do not parse
+        return [{"id": f"{row['id']}.skipped", "skipped": "no_questions", "seed_id": row["seed_id"],
+                 "reply": (result.text or "")[:300]}]
     return [{"id": f"{row['id']}.q{i}", "seed_id": row["seed_id"], "domain": row["domain"], "text": q,
              "sampling_seed": row["sampling_seed"]} for i, q in enumerate(questions)]
 
@@ -86,7 +89,8 @@ def think_prompt(row: Row) -> str:
 def read_thought(row: Row, result: ChatResult) -> list[Row]:
     thought = (result.text or "").strip()
     if not thought or thought.startswith(("{", "[", "<")):  # empty, or a structure where prose was asked
-        return [row, {"id": f"t-{row['id']}.skipped", "skipped": "no_thought", "seed_id": row["seed_id"]}]
+        return [row, {"id": f"t-{row['id']}.skipped", "skipped": "no_thought", "seed_id": row["seed_id"],
+                      "reply": thought[:300]}]
     thought = " ".join(thought.split())[:800]
     return [row, {"id": f"t-{row['id']}", "domain": row["domain"], "seed_id": row["seed_id"], "kind": "thought",
                   "text": f"{row['text']} {thought}", "sampling_seed": row.get("sampling_seed")}]

@@ -137,3 +137,15 @@ def test_index_from_a_folder_of_files_and_from_parquet(tmp_path):
     build_index(tmp_path / "c.parquet", tmp_path / "i2")
     [[hit]] = LocalIndex(tmp_path / "i2").search(["parquet columns"], 2)
     assert hit["url"] == "https://x.org/p1"
+
+
+def test_questions_parse_from_json_or_numbered_quoted_lines_and_junk_gives_none():
+    from plait.plugins.mining.stages import parse_questions
+
+    assert parse_questions('Sure:\n["What is a black hole?", "Why do stars collapse?"] done', 5) == [
+        "What is a black hole?", "Why do stars collapse?"]
+    # what the packaged small model writes: numbered, quoted questions among prose
+    reply = 'Sure! The questions could be:\n\n1. "What is a black hole?"\n   Answer in JSON.\n**2. "How hot is it?"**'
+    assert parse_questions(reply, 5) == ["What is a black hole?", "How hot is it?"]
+    assert parse_questions('```json\n{"type": "", "text/javascript"\n', 5) == []
+    assert parse_questions("1. Why?\n2. What is it?", 1) == ["What is it?"]  # one-word questions are no queries
