@@ -58,7 +58,10 @@ def _types(value, path="state"):
         yield path, type(value)
 
 
-def test_session_turn_citing_a_bm25_only_chunk_is_checkpointed(agent):
+def test_session_turn_citing_a_bm25_only_chunk_is_checkpointed(agent, monkeypatch):
+    # Each list is fused 20 deep here, so on this 61-chunk corpus the code page is outside the dense
+    # list and reaches the top k through BM25 alone (at the default depth, 50, dense lists it too).
+    monkeypatch.setattr("plait.retrieval.retrieve.FUSION_DEPTH", 20)
     question = "E4021 car"  # dense sees only "car" (every note has it): the code page is a BM25-only hit
     dense = agent.retriever.collection.query(
         query_embeddings=agent.retriever.embedder.embed([question]), n_results=20)["ids"][0]
