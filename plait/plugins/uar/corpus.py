@@ -27,6 +27,21 @@ HEADER = re.compile(r"^## (intent|knowledge|time|self) ([01]) (en|zh) ([AB]) (\w
 TIMELY = re.compile(r"\b(new|newest|latest|current|currently|now|today|recent|this year)\b", re.I)
 
 
+def private_rows(n: int = 40) -> list[dict]:
+    """Questions about the user's own documents: no model can know them (label 1 = retrieve)."""
+    import random
+
+    from plait.plugins.uar.datagen import doc_question_en, doc_question_zh
+
+    rng = random.Random("self-private")
+    seen: dict[str, dict] = {}
+    for gen, lang in ((doc_question_en, "en"), (doc_question_zh, "zh")):
+        while sum(r["lang"] == lang for r in seen.values()) < n:
+            q = gen(rng)
+            seen.setdefault(q, {"question": q, "label": 1, "lang": lang})
+    return list(seen.values())
+
+
 def norm(q: str) -> str:
     return re.sub(r"\W+", " ", unicodedata.normalize("NFKC", q).lower()).strip()
 
@@ -93,7 +108,6 @@ def harvested(criterion: str) -> list[dict]:
 
 
 def _self_rows() -> list[dict]:
-    from plait.plugins.uar.ship import private_rows
 
     rows = [{**r, "lang": lang_of(r["question"]), "source": "selfqa"} for r in _jsonl("self.smollm2.jsonl")]
     rows += [{**r, "source": "private"} for r in private_rows()]

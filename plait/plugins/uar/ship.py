@@ -17,21 +17,6 @@ from plait.plugins.uar.heads import shipped_dir
 from plait.plugins.uar.training import save_with_val, train_head
 
 
-def private_rows(n: int = 40) -> list[dict]:
-    """Questions about the user's own documents: no model can know them (label 1 = retrieve)."""
-    import random
-
-    from plait.plugins.uar.datagen import doc_question_en, doc_question_zh
-
-    rng = random.Random("self-private")
-    seen: dict[str, dict] = {}
-    for gen, lang in ((doc_question_en, "en"), (doc_question_zh, "zh")):
-        while sum(r["lang"] == lang for r in seen.values()) < n:
-            q = gen(rng)
-            seen.setdefault(q, {"question": q, "label": 1, "lang": lang})
-    return list(seen.values())
-
-
 def ship(featurizer, criteria: list[str], out: Path | None = None) -> dict[str, dict]:
     """Fit and calibrate each criterion's head on the multi-source corpus (``corpus.build``)."""
     from collections import Counter
