@@ -24,6 +24,8 @@ def ask(
         "--tool", help="offer this registered tool to the model (repeat for more); the model may call it to answer")] = None,
     collection: Annotated[Optional[str], typer.Option(
         "--collection", help="answer from this Chroma collection (default: [retrieval] collection)")] = None,
+    answer_mode: Annotated[Optional[str], typer.Option(
+        "--answer-mode", help="grounded | extractive | generate (default: [rag] answer_mode; grounded for llamacpp/ models)")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Answer QUESTION from the ingested documents, with numbered citations (streamed as generated)."""
@@ -35,6 +37,8 @@ def ask(
     if collection:
         settings = settings.model_copy(update={"collection": collection})
     options: dict = {"retrieve": retrieve} if retrieve else {}
+    if answer_mode:
+        options["answer_mode"] = answer_mode
     if tool:
         from plait.agents.tooling import resolve_tools
 

@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 
 from plait.agents.base import AgentReply, AgentRequest
 from plait.agents.graph_agent import GraphAgent, is_streaming, stream_text, turn_options
-from plait.agents.rag import prompts
+from plait.agents.rag import grounded, prompts
 from plait.agents.rag.state import RagState, plain, plain_node
 from plait.agents.tooling import resolve_tools, run_with_tools
 from plait.core.config import Settings
@@ -102,7 +102,12 @@ class RagAgent(GraphAgent):
             decision = GateDecision(False, "override")
         else:
             decision = self.gate.decide(state["question"], state.get("history", []))
-        return {"gate": decision.to_json(), "hits": [], "rejected": False}
+        gate = decision.to_json()
+        if not decision.retrieve and mode != "never" and grounded.answer_mode(self.settings, turn_options(config)) != "generate":
+            # A small model's direct answer is invented text: the quoting modes look in the documents
+            # anyway, and answer directly only when nothing relevant is there (see _retrieve).
+            gate.update(retrieve=True, grounding_check=True)
+        return {"gate": gate, "hits": [], "rejected": False}
 
     def _retrieve(self, state: RagState, config: RunnableConfig) -> dict:
         hits = [h.to_json() for h in self.retriever.retrieve(state["question"], self.settings.top_k)]
@@ -110,33 +115,74 @@ class RagAgent(GraphAgent):
         # terms appear verbatim (an error code, a name): such a chunk is relevant even if the
         # embedding disagrees, so it must not be rejected.
         best = max((h["score"] for h in hits), default=0.0)
-        return {"hits": hits, "rejected": not hits or best < self.reject_threshold}
+        rejected = not hits or best < self.reject_threshold
+        if rejected and state["gate"].get("grounding_check"):  # the gate's "no retrieval" stands
+            return {"hits": [], "rejected": False, "gate": {**state["gate"], "retrieve": False}}
+        return {"hits": hits, "rejected": rejected}
 
     def _answer(self, state: RagState, config: RunnableConfig) -> dict:
         question, options = state["question"], turn_options(config)
-        alternatives: list[str] = []
-        trace: list[dict[str, Any]] = []
+        mode = grounded.answer_mode(self.settings, options)
+        hits = state.get("hits") or []
+        update: dict[str, Any] = {"alternatives": [], "tool_calls": [], "quotes": []}
         if state.get("rejected"):
             text = prompts.NOT_FOUND
             stream_text(config, text)
+        elif mode != "generate" and hits:
+            text, update["quotes"] = self._quote(question, hits, mode, options, config)
+        elif mode == "extractive":  # nothing retrieved and nothing may be generated
+            text = prompts.NOTHING_TO_QUOTE
+            stream_text(config, text)
         else:
-            messages = prompts.build_messages(question, state.get("history", []), state.get("hits") or None)
-            chat_options, tools = _chat_options(options), self.tools_of(options)
-            if tools:  # tool rounds are whole chat calls; a stream gets the final answer in one piece
-                result, trace = run_with_tools(self.context.model, messages, tools, chat_options)
-                text, alternatives = result.text, [c.text for c in result.choices[1:]]
-                stream_text(config, text)
-            elif is_streaming(config):
-                parts = []
-                for delta in self.context.model.stream(messages, chat_options):
-                    parts.append(delta)
-                    stream_text(config, delta)
-                text = "".join(parts)
-            else:
-                result = self.context.model.chat(messages, chat_options)
-                text, alternatives = result.text, [c.text for c in result.choices[1:]]
+            text, update["alternatives"], update["tool_calls"] = self._generate(state, options, config)
         turn = [{"role": "user", "content": question}, {"role": "assistant", "content": text}]
-        return {"answer": text, "alternatives": alternatives, "tool_calls": trace, "history": turn}
+        return {**update, "answer": text, "answer_mode": mode, "citations": grounded.cited_numbers(text, len(hits)),
+                "history": turn}
+
+    def _generate(self, state: RagState, options: dict[str, Any], config: RunnableConfig) -> tuple[str, list[str], list]:
+        """The model's answer from the numbered sources; citations it invents are removed."""
+        hits = state.get("hits") or []
+        messages = prompts.build_messages(state["question"], state.get("history", []), hits or None)
+        chat_options, tools = _chat_options(options), self.tools_of(options)
+        clean = grounded.CitationStream(len(hits))
+        alternatives: list[str] = []
+        trace: list[dict[str, Any]] = []
+        if tools:  # tool rounds are whole chat calls; a stream gets the final answer in one piece
+            result, trace = run_with_tools(self.context.model, messages, tools, chat_options)
+            text, alternatives = result.text, [c.text for c in result.choices[1:]]
+        elif is_streaming(config):
+            for delta in self.context.model.stream(messages, chat_options):
+                stream_text(config, clean.feed(delta))
+            stream_text(config, clean.flush())
+            return clean.sent, alternatives, trace
+        else:
+            result = self.context.model.chat(messages, chat_options)
+            text, alternatives = result.text, [c.text for c in result.choices[1:]]
+        text = grounded.clean_citations(text, len(hits))
+        stream_text(config, text)
+        return text, [grounded.clean_citations(a, len(hits)) for a in alternatives], trace
+
+    def _quote(self, question: str, hits: list[dict], mode: str, options: dict[str, Any],
+               config: RunnableConfig) -> tuple[str, list[dict]]:
+        """Extractive quotes, then (grounded) a model summary only if the quotes support it."""
+        quotes = grounded.select_quotes(question, hits, self.retriever.embedder, self.reject_threshold)
+        if not quotes:
+            stream_text(config, prompts.NOTHING_TO_QUOTE)
+            return prompts.NOTHING_TO_QUOTE, []
+        text = grounded.render_quotes(quotes)
+        stream_text(config, text)
+        if mode == "grounded":
+            chat_options = _chat_options(options)
+            chat_options.temperature = 0.0 if chat_options.temperature is None else chat_options.temperature
+            chat_options.max_tokens = chat_options.max_tokens or grounded.SUMMARY_MAX_TOKENS
+            chat_options.n = 1
+            reply = self.context.model.chat(grounded.summary_messages(question, quotes), chat_options).text
+            summary = grounded.first_sentence(grounded.clean_citations(reply, len(hits)))
+            if summary and grounded.supported(summary, quotes):
+                addition = "\n\nIn short: " + grounded.cite_summary(summary, quotes)
+                stream_text(config, addition)
+                text += addition
+        return text, [q.to_json() for q in quotes]
 
     @staticmethod
     def _route(state: RagState) -> str:
@@ -176,6 +222,7 @@ class RagAgent(GraphAgent):
         mode = request.options.get("retrieve") or self.settings.retrieve
         if mode not in RETRIEVE_MODES:
             raise InputError(f"retrieve mode {mode!r} is not one of {', '.join(RETRIEVE_MODES)}")
+        grounded.answer_mode(self.settings, request.options)  # a bad mode is refused before anything runs
         self.tools_of(request.options)  # an unknown tool name is refused before anything runs
         state: dict[str, Any] = {"question": str(users[-1]["content"])}
         if not request.session:  # stateless: earlier turns come from the request itself
@@ -190,6 +237,9 @@ class RagAgent(GraphAgent):
             "gate": values["gate"],
             "not_found": rejected,
             "tool_calls": list(values.get("tool_calls") or []),
+            "answer_mode": values.get("answer_mode") or "generate",
+            "citations": list(values.get("citations") or []),
+            "quotes": list(values.get("quotes") or []),
         }
         return AgentReply(values["answer"], plain(extras), request.session, list(values.get("alternatives") or []))
 

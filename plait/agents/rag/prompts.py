@@ -16,6 +16,11 @@ NOT_FOUND = (
     "Ingest documents that cover it with `plait ingest PATH`, or ask without retrieval (`--retrieve never`)."
 )
 
+NOTHING_TO_QUOTE = (
+    "Nothing was retrieved that I could quote for this question, so I will not guess. "
+    "Ask with retrieval (`--retrieve always`), or use `--answer-mode generate` to let the model answer."
+)
+
 HISTORY_TURNS = 6  # earlier messages kept in the prompt; older ones are dropped to fit small contexts
 
 

@@ -29,6 +29,9 @@ class RagState(TypedDict, total=False):
     answer: str
     alternatives: list[str]
     tool_calls: list[dict[str, Any]]  # trace of this turn's tool calls (plait.agents.tooling)
+    answer_mode: str  # generate | extractive | grounded (plait.agents.rag.grounded)
+    citations: list[int]  # source numbers the final answer cites (code excluded)
+    quotes: list[dict[str, Any]]  # Quote.to_json() of the quoted sentences (extractive, grounded)
 
 
 def plain(update: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from plait.agents.base import AgentReply, AgentRequest, get_agent
 from plait.core.config import load_settings
 from plait.core.models.scripted import ScriptedChatModel
 
-CONVERSATION_KEYS = {"history", "question", "gate", "hits", "rejected", "answer", "alternatives", "tool_calls"}
+CONVERSATION_KEYS = {"history", "question", "gate", "hits", "rejected", "answer", "alternatives", "tool_calls",
+                     "answer_mode", "citations", "quotes"}
 
 
 def checkpointed(name: str) -> dict[str, Any]:
