@@ -25,6 +25,7 @@ ANSWER_MODES = ("grounded", "generate", "extractive")
 MAX_QUOTES = 3
 MIN_QUOTES = 2  # quotes kept even when they score well below the best
 QUOTE_RELATIVE_FLOOR = 0.6  # a 3rd quote must score at least this share of the best one
+TITLE_MAX_WORDS = 10  # a shorter line without closing punctuation, before a capital, is a heading
 MIN_SENTENCE_WORDS = 4  # shorter units are headings or fragments, not answers
 SUPPORT_RATIO = 0.8  # share of a summary's content words that must appear in the quotes
 SUMMARY_MAX_TOKENS = 64  # one sentence; small models ramble past it
@@ -173,12 +174,22 @@ def split_sentences(text: str) -> list[str]:
     return units
 
 
+def _after_title(paragraph: list[str], line: str) -> bool:
+    """True when ``paragraph`` is a one-line title (short, no closing punctuation) and ``line``
+    starts a sentence: an HTML heading read as its own line, not a wrapped sentence."""
+    if len(paragraph) != 1:
+        return False
+    title = paragraph[0]
+    return (len(title.split()) <= TITLE_MAX_WORDS and not re.search(r"[.!?,;:]$", title)
+            and line.lstrip()[:1].isupper())
+
+
 def _split_block(text: str) -> list[str]:
     paragraphs: list[list[str]] = []
     for line in text.splitlines():
         if not line.strip():
             paragraphs.append([])
-        elif _BLOCK_START.match(line) or not paragraphs:
+        elif _BLOCK_START.match(line) or not paragraphs or _after_title(paragraphs[-1], line):
             paragraphs.append([line.strip()])
         else:
             paragraphs[-1].append(line.strip())
@@ -267,7 +278,7 @@ def _words(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
+    for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]
     return word
@@ -279,13 +290,15 @@ def first_sentence(text: str) -> str:
 
 
 def supported(sentence: str, quotes: list[Quote]) -> bool:
-    """True when at least SUPPORT_RATIO of the sentence's content words (stopwords, short words and
-    citations left out; plural/-ed/-ing endings ignored) occur in the quoted sentences."""
+    """True when one quoted sentence holds at least SUPPORT_RATIO of the sentence's content words
+    (stopwords, words under 3 letters and citations left out; -s/-es/-ed/-ing/-e endings ignored).
+    One sentence, not the pooled quotes: words gathered from different quotes can be recombined
+    into a claim none of them makes."""
     words = {_stem(w) for w in _words(sentence)}
     if not words:
         return False
-    source = {_stem(w) for q in quotes for w in _words(q.text)}
-    return len(words & source) / len(words) >= SUPPORT_RATIO
+    best = max((len(words & {_stem(w) for w in _words(q.text)}) for q in quotes), default=0)
+    return best / len(words) >= SUPPORT_RATIO
 
 
 def cite_summary(summary: str, quotes: list[Quote]) -> str:

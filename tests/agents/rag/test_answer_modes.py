@@ -139,3 +139,16 @@ def test_ask_json_carries_answer_mode_citations_and_quotes(docs_store):
     assert out["citations"] and set(out["citations"]) <= {s["n"] for s in out["sources"]}
     quote = out["quotes"][0]
     assert {"n", "source", "text"} <= set(quote) and SESSIONS_SENTENCE in quote["text"]
+
+
+def test_an_html_heading_line_is_not_glued_to_the_next_sentence():
+    text = "The retrieval gate: deciding whether to retrieve\nBefore the agent searches, it asks a gate.\n"
+    assert grounded.split_sentences(text) == ["The retrieval gate: deciding whether to retrieve",
+                                              "Before the agent searches, it asks a gate."]
+
+
+def test_a_summary_recombining_words_of_different_quotes_is_unsupported():
+    quotes = [grounded.Quote(1, "a", 0, "The gate decides whether to retrieve documents.", 0.9),
+              grounded.Quote(2, "a", 1, "It receives the question and the chat history.", 0.8)]
+    assert grounded.supported("The gate decides whether to retrieve documents.", quotes)
+    assert not grounded.supported("The chat history decides whether to retrieve documents.", quotes)
