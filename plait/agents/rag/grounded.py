@@ -203,7 +203,10 @@ def _split_block(text: str) -> list[str]:
 def _candidate(sentence: str) -> bool:
     if sentence.startswith("#") or sentence.startswith("```"):
         return False  # headings are labels, code is quoted through its sentence, not on its own
-    return len(re.findall(r"\w+", sentence)) >= MIN_SENTENCE_WORDS
+    words = len(re.findall(r"\w+", sentence))
+    if words <= TITLE_MAX_WORDS and not re.search(r"[.!?;:)\"'`]$", sentence):
+        return False  # a title line (an HTML heading) names a topic, it does not answer
+    return words >= MIN_SENTENCE_WORDS
 
 
 def _cosine(a: Sequence[float], b: Sequence[float]) -> float:

@@ -152,3 +152,9 @@ def test_a_summary_recombining_words_of_different_quotes_is_unsupported():
               grounded.Quote(2, "a", 1, "It receives the question and the chat history.", 0.8)]
     assert grounded.supported("The gate decides whether to retrieve documents.", quotes)
     assert not grounded.supported("The chat history decides whether to retrieve documents.", quotes)
+
+
+def test_a_heading_line_is_never_quoted(docs_store):
+    reply = ask(rag_with(docs_store), "How does plait decide whether to retrieve documents?", answer_mode="extractive")
+    assert all(q["text"] != "The retrieval gate: deciding whether to retrieve" for q in reply.extras["quotes"])
+    assert reply.extras["quotes"]
