@@ -12,7 +12,7 @@ def chain_model(ctx):
     from plait import ConfigError
     from plait.plugins.mcts.chain import ChainPolicy
 
-    arg = ctx.arg or "20"
+    arg = ctx.arg or "20"  # chain/20, scripted/chain (20) or scripted/chain/30
     if not arg.isdigit() or int(arg) < 1:
         raise ConfigError(f"model {ctx.name!r}: write chain/<tokens per step>, e.g. chain/20")
     return ChainPolicy(step_tokens=int(arg), name=ctx.name or "chain")
@@ -21,6 +21,7 @@ def chain_model(ctx):
 @hookimpl
 def register_models(register):
     register("chain", chain_model)
+    register("scripted.chain", chain_model)  # the spelling: scripted/chain (scripted/chain/<tokens per step>)
 
 
 @hookimpl

@@ -24,12 +24,21 @@ def _arg(ctx: Context, example: str) -> str:
 
 
 def scripted_chat(ctx: Context) -> ChatModel:
+    """``scripted/echo``, or a scripted policy another plugin registered as the backend ``scripted.NAME``
+    (``scripted/chain`` -> the FastMCTS plugin's ``scripted.chain``), found through the registry."""
+    from dataclasses import replace
+
     from plait.core.errors import ConfigError
     from plait.core.models.scripted import EchoChatModel
 
-    if ctx.arg != "echo":
-        raise ConfigError(f"unknown scripted model {ctx.arg!r}; the scripted backend offers scripted/echo")
-    return EchoChatModel()
+    if ctx.arg == "echo":
+        return EchoChatModel()
+    name, _, rest = (ctx.arg or "").partition("/")
+    models = ctx.registries.models
+    if name and f"scripted.{name}" in models:
+        return models.get(f"scripted.{name}")(replace(ctx, arg=rest or None))
+    offered = ["scripted/echo"] + [f"scripted/{n.split('.', 1)[1]}" for n in models.names() if n.startswith("scripted.")]
+    raise ConfigError(f"unknown scripted model {ctx.arg!r}; the scripted backend offers {', '.join(offered)}")
 
 
 def openai_chat(ctx: Context) -> ChatModel:

@@ -62,3 +62,13 @@ def test_bad_inputs_are_refused_with_the_fix(tmp_path):
     assert res.returncode == 1 and "use --executor local" in res.stderr
     res = _plait(tmp_path, "--out", str(tmp_path / "o"), "--budget-tokens", "10")
     assert res.returncode == 1 and "--env chain" in res.stderr
+
+
+def test_the_issue_spelling_scripted_chain_names_the_chain_policy():
+    from plait.core.config import load_settings
+    from plait.core.models import get_chat_model
+
+    settings = load_settings()
+    assert get_chat_model("scripted/chain", settings).step_tokens == 20
+    assert get_chat_model("scripted/chain/30", settings).step_tokens == 30
+    assert type(get_chat_model("scripted/chain", settings)) is type(get_chat_model("chain/20", settings))
