@@ -84,6 +84,8 @@ class ModelStage:
     batch_size: int = 16
     # per-row options (e.g. a sampling seed carried by the row); None = ``options`` for every row
     row_options: Callable[[Row], ChatOptions] | None = None
+    # rows for which ``passes(row)`` is true go on unchanged, with no model call (rows of another kind)
+    passes: Callable[[Row], bool] | None = None
     resources: str = field(default="model", init=False)
 
     def __post_init__(self) -> None:

@@ -107,6 +107,8 @@ class StageWorker:
         seq, row = item
         stage = self.stage
         assert isinstance(stage, ModelStage)
+        if stage.passes is not None and stage.passes(row):
+            return _done(stage, seq, row, [row] if stage.kind == "flat_map" else row, attempts=0)
         try:
             result, attempts = self._chat(stage.messages(row), stage.options_for(row))
             usage = usage_of(result)
@@ -118,7 +120,7 @@ class StageWorker:
         """Backends with ``chat_batch`` (in-process vLLM) take the whole batch in one call."""
         stage = self.stage
         assert isinstance(stage, ModelStage)
-        if stage.row_options is not None:  # one options object per batch call: rows differ, call them one by one
+        if stage.row_options is not None or stage.passes is not None:  # one options object per batch call: rows differ, call them one by one
             return [self._model_row(item) for item in items]
         try:
             results = self.model.chat_batch([stage.messages(row) for _, row in items], stage.options)

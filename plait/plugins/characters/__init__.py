@@ -36,3 +36,10 @@ def register_commands(cli):
     from plait.plugins.characters.cli import register
 
     register(cli)
+
+
+@hookimpl
+def register_pipelines(register):
+    from plait.plugins.characters.pipeline import NAME, registered
+
+    register(NAME, lambda ctx: registered(ctx.settings))

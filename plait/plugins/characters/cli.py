@@ -123,21 +123,31 @@ def cmd_build_data(
     scenes_per_chunk: Annotated[int, typer.Option(help="scenes asked for per profile chunk")] = 3,
     protective: Annotated[int, typer.Option(help="protective experiences to generate")] = 4,
     max_chunks: Annotated[int, typer.Option(help="use at most this many profile chunks (0 = all)")] = 0,
+    executor: Annotated[str, typer.Option("--executor", help="local (threads) or ray (Ray Data)")] = "local",
+    concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="model requests in flight (default [pipeline] concurrency or 8)")] = None,
+    ray_address: Annotated[Optional[str], typer.Option("--ray-address", help="with --executor ray: join this cluster")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Character-LLM data: profile chunks -> scenes -> experiences -> protective experiences -> SFT records."""
-    from plait.core.models import get_chat_model
-    from plait.plugins.characters.pipeline import BuildConfig, build_data
+    """Character-LLM data: profile chunks -> scenes -> experiences -> protective experiences -> SFT records.
+
+    Runs the `character-data` pipeline with its state in OUT/runs/; a rerun asks the model only for unfinished rows.
+    """
+    from plait.plugins.characters.build_front import build_data
+    from plait.plugins.characters.pipeline import BuildConfig
 
     settings = settings_for(model)
     character = _source(settings).load(name)
     cfg = BuildConfig(scenes_per_chunk=scenes_per_chunk, protective=protective, max_chunks=max_chunks)
-    report = build_data(character, get_chat_model(None, settings), out, cfg, progress=not json_out)
+    report = build_data(character, out, cfg, settings=settings, executor=executor, concurrency=concurrency,
+                        ray_address=ray_address, quiet=json_out)
     if json_out:
         print_json(report)
         return
     for stage, info in report["stages"].items():
-        console.print(f"{stage:>12}: {info['written']} written, {info['reused']} reused, {info['skipped']} skipped -> {info['file']}")
+        console.print(f"{stage:>12}: {info['written']} written, {info['skipped']} skipped -> {info['file']}")
+    tokens = report["tokens"]
+    console.print(f"{report['errors']} error(s), tokens {tokens['prompt']} prompt + {tokens['completion']} completion; "
+                  f"run state in {report['run_dir']}")
 
 
 def cmd_interview(

@@ -1,34 +1,32 @@
-"""``plait characters build-data``: Character-LLM's data pipeline, stage by stage, resumable.
+"""``plait characters build-data``: Character-LLM's data building as a pipeline on ``plait.pipeline``.
 
-Stages (each a JSONL file in the output directory):
+    source (cpu: profile chunks + protective tasks)
+      -> scenes (model, flat-map: a chunk -> its scenes; other rows pass)
+      -> experiences (model: a scene -> an experience, a protective task -> a protective experience)
+      -> sft (cpu: the Character-LLM training record of each experience)
 
-1. ``chunks.jsonl``      profile chunks ``{id, text}``
-2. ``scenes.jsonl``      ``{id, chunk_id, type, location, background}`` (scene extraction)
-3. ``experiences.jsonl`` ``{id, scene_id, type, location, scene_background, background, turns}``
-4. ``protective.jsonl``  the same shape, ``topic`` added: a provocateur tries to make the
-                         character speak of things it could not know
-5. ``sft.jsonl``         ``{id, character, source, prompt, output, turns}`` (Character-LLM format)
-
-An item whose output cannot be parsed is written to ``skipped.jsonl`` (with the raw output)
-and counted; rerunning resumes: items already in a stage file or in ``skipped.jsonl`` are not
-asked for again. Records are appended and flushed one by one, and a torn last line from a
-killed run is cut off before appending.
+An output that cannot be parsed becomes a ``skip`` row (with the raw output) that later stages pass
+on: it is written to ``skipped.jsonl`` and, being committed, not asked for again. The run lives in
+``OUT/runs/character-data/`` (the engine's layout with ``--out`` as its home), so a rerun makes no
+model call for a finished row. The front (``build_front.build_data``) writes the stage files of earlier
+releases: ``chunks``, ``scenes``, ``experiences``, ``protective``, ``sft`` and ``skipped.jsonl``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import Any, Iterable
+from functools import cached_property
+from typing import Any, Callable
 
 from plait.core.characters import Character
-from plait.core.errors import InputError, ModelError
-from plait.core.io import atomic_write_json, write_jsonl
-from plait.core.models.base import ChatOptions
+from plait.core.errors import InputError
+from plait.core.models.base import ChatOptions, ChatResult
+from plait.pipeline import ModelStage, Pipeline, Stage
 from plait.plugins.characters import scripts
 from plait.plugins.characters.memory import chunk_profile
 
+Row = dict[str, Any]
+NAME = "character-data"
 STAGES = ["chunks", "scenes", "experiences", "protective", "sft"]
 
 
@@ -42,42 +40,6 @@ class BuildConfig:
     max_tokens: int = 1500
 
 
-class JsonlStage:
-    """An append-only JSONL file keyed by ``id``.
-
-    Not ``plait.core.io.read_jsonl``: this file is the run's own resume log, written line by line,
-    so a torn last line (a killed run) is cut off and re-asked rather than refused.
-    """
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.records: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            raw = path.read_bytes()
-            if raw and not raw.endswith(b"\n"):  # a killed run left half a line: drop it
-                raw = raw[: raw.rfind(b"\n") + 1]
-                path.write_bytes(raw)
-            for line in raw.decode("utf-8", errors="replace").splitlines():
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                if isinstance(rec, dict) and "id" in rec:
-                    self.records[str(rec["id"])] = rec
-
-    def __contains__(self, rid: str) -> bool:
-        return rid in self.records
-
-    def append(self, rec: dict[str, Any]) -> None:
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-            fh.flush()
-        self.records[str(rec["id"])] = rec
-
-    def values(self) -> list[dict[str, Any]]:
-        return list(self.records.values())
-
-
 def short_name(character: Character) -> str:
     return str(character.plait_ext.get("short_name") or character.name.split()[0])
 
@@ -87,156 +49,135 @@ def _names(character: Character) -> list[str]:
     return list(dict.fromkeys([character.name, short_name(character), parts[0], parts[-1]]))
 
 
-def _progress(items: Iterable, total: int, label: str, enabled: bool):
-    if not enabled:
-        yield from items
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description:>12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        for item in items:
-            yield item
-            bar.advance(task)
-
-
-def _ask(model: Any, prompt: str, cfg: BuildConfig) -> str:
-    return model.chat([{"role": "user", "content": prompt}], ChatOptions(temperature=cfg.temperature, max_tokens=cfg.max_tokens)).text
+def source_rows(character: Character, cfg: BuildConfig) -> list[Row]:
+    """Profile chunks and protective tasks: the run's input, the same on every run."""
+    texts = chunk_profile(character.profile, cfg.chunk_words)
+    if cfg.max_chunks > 0:
+        texts = texts[: cfg.max_chunks]
+    rows: list[Row] = [{"id": f"chunk-{i}", "kind": "chunk", "text": t} for i, t in enumerate(texts)]
+    summary = "\n\n".join(texts[:2]) or character.description
+    topics = [str(t) for t in character.plait_ext.get("anachronisms") or []] or scripts.ANACHRONISMS
+    rows += [{"id": f"protective-{k}", "kind": "protective", "topic": topics[k % len(topics)], "profile": summary}
+             for k in range(cfg.protective)]
+    return rows
 
 
-class _Build:
-    """One run of the stages into ``out``: the stage files, the counts, the skip log."""
+def _skip(stage: str, rid: str, raw: str, reason: str) -> Row:
+    return {"id": f"{stage}:{rid}", "kind": "skip", "stage": stage, "item": rid, "reason": reason, "raw": raw[:4000]}
 
-    def __init__(self, character: Character, model: Any, out: Path, cfg: BuildConfig, progress: bool):
-        self.character, self.model, self.out, self.cfg, self.progress = character, model, out, cfg, progress
-        self.name, self.short = character.name, short_name(character)
-        self.era = character.era or "their own time"
-        self.cutoff = character.knowledge_cutoff or "their own lifetime"
-        self.stats = {s: {"written": 0, "reused": 0, "skipped": 0, "file": str(out / f"{s}.jsonl")} for s in STAGES}
-        self.skipped = JsonlStage(out / "skipped.jsonl")
 
-    def skip(self, stage: str, rid: str, raw: str, reason: str) -> None:
-        self.skipped.append({"id": f"{stage}:{rid}", "stage": stage, "item": rid, "reason": reason, "raw": raw[:4000]})
-        self.stats[stage]["skipped"] += 1
+class _Steps:
+    """Prompts and parsers of one character (plain functions of a row: no state between rows)."""
 
-    def done(self, stage: str, store: JsonlStage, rid: str) -> bool:
-        if rid in store or f"{stage}:{rid}" in self.skipped:
-            self.stats[stage]["reused" if rid in store else "skipped"] += 1
-            return True
-        return False
+    def __init__(self, character: Character | Callable[[], Character], cfg: BuildConfig):
+        self._character, self.cfg = character, cfg
 
-    def bar(self, items: Iterable, total: int, label: str):
-        return _progress(items, total, label, self.progress)
+    @cached_property
+    def character(self) -> Character:
+        # loaded when a row needs it: `plait pipeline list` builds the pipeline without running it
+        return self._character if isinstance(self._character, Character) else self._character()
 
-    def chunks(self) -> list[dict[str, Any]]:
-        """1. profile chunks (no model)."""
-        chunks = JsonlStage(self.out / "chunks.jsonl")
-        texts = chunk_profile(self.character.profile, self.cfg.chunk_words)
-        if self.cfg.max_chunks > 0:
-            texts = texts[: self.cfg.max_chunks]
-        for i, text in enumerate(texts):
-            rid = f"chunk-{i}"
-            if not self.done("chunks", chunks, rid):
-                chunks.append({"id": rid, "text": text})
-                self.stats["chunks"]["written"] += 1
-        return [chunks.records[f"chunk-{i}"] for i in range(len(texts))]
+    @property
+    def name(self) -> str:
+        return self.character.name
 
-    def scenes(self, chunk_list: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """2. scenes, a few per chunk."""
-        scenes = JsonlStage(self.out / "scenes.jsonl")
-        for chunk in self.bar(chunk_list, len(chunk_list), "scenes"):
-            if self.done("scenes", scenes, chunk["id"]) or any(s.get("chunk_id") == chunk["id"] for s in scenes.values()):
-                continue
-            prompt = scripts.SCENE_PROMPT.format(profile=chunk["text"], n=self.cfg.scenes_per_chunk, name=self.name)
-            raw = _ask(self.model, prompt, self.cfg)
-            parsed = scripts.parse_scenes(raw)
+    @property
+    def short(self) -> str:
+        return short_name(self.character)
+
+    @property
+    def era(self) -> str:
+        return self.character.era or "their own time"
+
+    @property
+    def cutoff(self) -> str:
+        return self.character.knowledge_cutoff or "their own lifetime"
+
+    def source(self) -> list[Row]:
+        return source_rows(self.character, self.cfg)
+
+    def scene_prompt(self, row: Row) -> str:
+        return scripts.SCENE_PROMPT.format(profile=row["text"], n=self.cfg.scenes_per_chunk, name=self.name)
+
+    def scenes(self, row: Row, result: ChatResult) -> list[Row]:
+        raw = result.text or ""
+        parsed = scripts.parse_scenes(raw)
+        if not parsed:
+            return [_skip("scenes", row["id"], raw, "no scene with a location and a background")]
+        return [{"id": f"{row['id']}/scene-{j}", "kind": "scene", "chunk_id": row["id"], "chunk_text": row["text"], **s}
+                for j, s in enumerate(parsed[: self.cfg.scenes_per_chunk])]
+
+    def experience_prompt(self, row: Row) -> str:
+        if row["kind"] == "protective":
+            return scripts.PROTECTIVE_PROMPT.format(profile=row["profile"], name=self.name, short=self.short,
+                                                    topic=row["topic"], era=self.era, cutoff=self.cutoff)
+        return scripts.EXPERIENCE_PROMPT.format(
+            profile=row.get("chunk_text") or self.character.profile, type=row["type"], location=row["location"],
+            background=row["background"], name=self.name, short=self.short, era=self.era)
+
+    def experience(self, row: Row, result: ChatResult) -> Row:
+        raw = result.text or ""
+        parsed = scripts.parse_script(raw, _names(self.character))
+        if row["kind"] == "protective":
             if not parsed:
-                self.skip("scenes", chunk["id"], raw, "no scene with a location and a background")
-                continue
-            for j, scene in enumerate(parsed[: self.cfg.scenes_per_chunk]):
-                scenes.append({"id": f"{chunk['id']}/scene-{j}", "chunk_id": chunk["id"], **scene})
-                self.stats["scenes"]["written"] += 1
-        scene_list = [s for s in scenes.values() if s.get("chunk_id") in {c["id"] for c in chunk_list}]
-        self.stats["scenes"]["reused"] = len(scene_list) - self.stats["scenes"]["written"]
-        return scene_list
+                return _skip("protective", row["id"], raw, f"no '(speaking)' line by {self.short}")
+            return {"id": row["id"], "kind": "protective", "topic": row["topic"], "type": "Chat", "location": "",
+                    "scene_background": "", **parsed}
+        if not parsed:
+            return _skip("experiences", row["id"], raw, f"no '(thinking)'/'(speaking)' line by {self.short}")
+        return {"id": row["id"], "kind": "experience", "scene_id": row["id"], "type": row["type"],
+                "location": row["location"], "scene_background": row["background"], **parsed}
 
-    def experiences(self, chunk_list: list[dict[str, Any]], scene_list: list[dict[str, Any]]) -> JsonlStage:
-        """3. one experience (a script in the character's voice) per scene."""
-        experiences = JsonlStage(self.out / "experiences.jsonl")
-        chunk_text = {c["id"]: c["text"] for c in chunk_list}
-        for scene in self.bar(scene_list, len(scene_list), "experiences"):
-            if self.done("experiences", experiences, scene["id"]):
-                continue
-            prompt = scripts.EXPERIENCE_PROMPT.format(
-                profile=chunk_text.get(scene["chunk_id"], self.character.profile), type=scene["type"],
-                location=scene["location"], background=scene["background"], name=self.name, short=self.short, era=self.era,
-            )
-            raw = _ask(self.model, prompt, self.cfg)
-            parsed = scripts.parse_script(raw, _names(self.character))
-            if not parsed:
-                self.skip("experiences", scene["id"], raw, f"no '(thinking)'/'(speaking)' line by {self.short}")
-                continue
-            experiences.append({
-                "id": scene["id"], "scene_id": scene["id"], "type": scene["type"], "location": scene["location"],
-                "scene_background": scene["background"], **parsed,
-            })
-            self.stats["experiences"]["written"] += 1
-        return experiences
-
-    def protective(self, chunk_list: list[dict[str, Any]]) -> JsonlStage:
-        """4. protective experiences: a provocateur asks about what the character cannot know."""
-        protective = JsonlStage(self.out / "protective.jsonl")
-        summary = "\n\n".join(c["text"] for c in chunk_list[:2]) or self.character.description
-        topics = [str(t) for t in self.character.plait_ext.get("anachronisms") or []] or scripts.ANACHRONISMS
-        for k in self.bar(range(self.cfg.protective), self.cfg.protective, "protective"):
-            rid = f"protective-{k}"
-            if self.done("protective", protective, rid):
-                continue
-            topic = topics[k % len(topics)]
-            prompt = scripts.PROTECTIVE_PROMPT.format(profile=summary, name=self.name, short=self.short, topic=topic,
-                                                      era=self.era, cutoff=self.cutoff)
-            raw = _ask(self.model, prompt, self.cfg)
-            parsed = scripts.parse_script(raw, _names(self.character))
-            if not parsed:
-                self.skip("protective", rid, raw, f"no '(speaking)' line by {self.short}")
-                continue
-            protective.append({"id": rid, "topic": topic, "type": "Chat", "location": "", "scene_background": "", **parsed})
-            self.stats["protective"]["written"] += 1
-        return protective
-
-    def sft(self, experiences: JsonlStage, protective: JsonlStage) -> None:
-        """5. SFT records: rebuilt from the stage files every run (no model calls, cheap), written atomically."""
-        records = [scripts.sft_record(self.name, self.short, e, "experience") for e in experiences.values()]
-        records += [scripts.sft_record(self.name, self.short, p, "protective") for p in protective.values()]
-        write_jsonl(self.out / "sft.jsonl", records)
-        self.stats["sft"]["written"] = len(records)
+    def sft(self, batch: list[Row]) -> list[Row]:
+        out = []
+        for row in batch:
+            if row["kind"] in ("experience", "protective"):
+                source = "protective" if row["kind"] == "protective" else "experience"
+                row = {**row, "sft": scripts.sft_record(self.name, self.short, public_fields(row), source)}
+            out.append(row)
+        return out
 
 
-def _check_manifest(character: Character, model: Any, out: Path, cfg: BuildConfig) -> None:
-    """Refuse an ``out`` that holds another character's data; record this run's settings."""
-    manifest_path = out / "manifest.json"
-    if manifest_path.exists():
-        try:
-            previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            previous = {}
-        if previous.get("character") not in (None, character.name):
-            raise InputError(f"{out} holds data for {previous['character']!r}, not {character.name!r}; use another --out")
-    manifest = {"character": character.name, "model": getattr(model, "name", ""), "config": asdict(cfg), "stages": STAGES}
-    atomic_write_json(manifest_path, manifest, indent=1)
+def public_fields(row: Row) -> Row:
+    return {k: v for k, v in row.items() if k not in ("kind", "sft", "chunk_text")}
 
 
-def build_data(character: Character, model: Any, out: Path, cfg: BuildConfig | None = None, progress: bool = True) -> dict[str, Any]:
-    """Run (or resume) every stage into ``out``; returns per-stage counts."""
+def character_pipeline(character: Character | Callable[[], Character], cfg: BuildConfig | None = None,
+                       model: str | None = None) -> Pipeline:
+    """``character`` or a function loading it (on first use); ``model`` None: the configured model."""
     cfg = cfg or BuildConfig()
-    out.mkdir(parents=True, exist_ok=True)
-    _check_manifest(character, model, out, cfg)
-    run = _Build(character, model, out, cfg, progress)
-    chunk_list = run.chunks()
-    scene_list = run.scenes(chunk_list)
-    run.sft(run.experiences(chunk_list, scene_list), run.protective(chunk_list))
-    stats = run.stats
-    return {"character": run.name, "out": str(out), "stages": stats, "skipped_total": sum(s["skipped"] for s in stats.values())}
+    steps = _Steps(character, cfg)
+    options = ChatOptions(temperature=cfg.temperature, max_tokens=cfg.max_tokens)
+    return Pipeline(
+        NAME,
+        [
+            ModelStage("scenes", steps.scene_prompt, steps.scenes, model=model, options=options, kind="flat_map",
+                       passes=lambda row: row["kind"] != "chunk"),
+            ModelStage("experiences", steps.experience_prompt, steps.experience, model=model, options=options,
+                       passes=lambda row: row["kind"] not in ("scene", "protective")),
+            Stage("sft", steps.sft, batch_size=64),
+        ],
+        source=steps.source,
+        description="Character-LLM data: profile chunks -> scenes -> experiences + protective experiences -> SFT rows",
+        config=asdict(cfg),
+    )
 
 
-__all__ = ["BuildConfig", "build_data", "JsonlStage", "STAGES", "ModelError"]
+def registered(settings: Any) -> Pipeline:
+    """``plait pipeline run character-data``: the character and options from ``[characters.data]``."""
+    table = dict(settings.table("characters").get("data") or {})
+    name = table.get("character")
+
+    def load() -> Character:
+        from plait.plugins.characters.store import BuiltinSource
+
+        if not name:
+            raise InputError("pipeline 'character-data' needs a character: set [characters.data] character = "
+                             "\"SLUG\" in the config, or run `plait characters build-data SLUG --out DIR`")
+        return BuiltinSource(settings).load(str(name))
+
+    known = {k: table[k] for k in asdict(BuildConfig()) if k in table}
+    return character_pipeline(load, BuildConfig(**known))
+
+
+__all__ = ["BuildConfig", "NAME", "STAGES", "character_pipeline", "registered", "source_rows"]

@@ -1,4 +1,5 @@
-"""Character-LLM data pipeline with a scripted model: every stage, malformed output, resume."""
+"""Character-LLM data building on the engine (the ``character-data`` pipeline) with a scripted model:
+every stage, malformed output, resume without new model calls, error records, the CLI front."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from plait.core.config import load_settings
 from plait.core.errors import ModelError
 from plait.core.models.scripted import ScriptedChatModel
-from plait.plugins.characters.pipeline import STAGES, BuildConfig, build_data
+from plait.plugins.characters.build_front import build_data
+from plait.plugins.characters.pipeline import STAGES, BuildConfig
 from plait.plugins.characters.scripts import parse_scenes, parse_script
 from plait.plugins.characters.store import BuiltinSource
 
@@ -67,10 +69,24 @@ def ada(plait_home):
     return BuiltinSource(load_settings()).load("ada-lovelace")
 
 
-def test_every_stage_is_written_in_the_documented_format(ada, tmp_path):
-    model = ScriptedChatModel(default=reply_for)
+@pytest.fixture
+def scripted(plait_host):
+    def make(reply):
+        model = ScriptedChatModel(default=reply)
+        plait_host(model=model)
+        return model
+
+    return make
+
+
+def build(character, out, cfg, **kw):
+    return build_data(character, out, cfg, settings=load_settings(), quiet=True, **kw)
+
+
+def test_every_stage_is_written_in_the_documented_format(ada, scripted, tmp_path):
+    model = scripted(reply_for)
     out = tmp_path / "data"
-    report = build_data(ada, model, out, BuildConfig(scenes_per_chunk=2, protective=2, max_chunks=2), progress=False)
+    report = build(ada, out, BuildConfig(scenes_per_chunk=2, protective=2, max_chunks=2), concurrency=4)
     for stage in STAGES:
         assert (out / f"{stage}.jsonl").is_file()
     chunks, scenes = read(out / "chunks.jsonl"), read(out / "scenes.jsonl")
@@ -89,19 +105,21 @@ def test_every_stage_is_written_in_the_documented_format(ada, tmp_path):
     assert len(protective) == 2 and protective[0]["topic"]
     sft = read(out / "sft.jsonl")
     assert len(sft) == 6
-    assert {r["source"] for r in sft} == {"experience", "protective"}
+    assert [r["source"] for r in sft] == ["experience"] * 4 + ["protective"] * 2
     first = sft[0]
     assert set(first) == {"id", "character", "source", "prompt", "output", "turns"}
     assert first["prompt"].startswith("I want you to act like Ada Lovelace.")
     assert "Location: Dorset Street, London" in first["prompt"] and first["prompt"].endswith("The interactions are as follows:\n\n")
     assert first["output"].split("\n\n")[0] == "Ada (thinking): What a wonderful thing it is.<|eot|>"
-    assert report["stages"]["sft"]["written"] == 6 and report["skipped_total"] == 0
+    assert report["stages"]["sft"]["written"] == 6 and report["skipped_total"] == 0 and report["errors"] == 0
+    assert len(model.calls) == 2 + 4 + 2  # scenes per chunk, one per scene, one per protective task
+    assert set(report["tokens"]) == {"prompt", "completion"} and report["engine"]["experiences"]["processed"] == 6
     # the provocateur's prompt carries the era and a topic the character cannot know
     protective_prompts = [c[0][-1]["content"] for c in model.calls if "provoke" in c[0][-1]["content"]]
     assert "1843" in protective_prompts[0] and "the telephone" in protective_prompts[0]
 
 
-def test_malformed_output_is_skipped_and_counted(ada, tmp_path):
+def test_malformed_output_is_skipped_counted_and_not_asked_again(ada, scripted, tmp_path):
     def bad_then_good(msgs, opts):
         prompt = msgs[-1]["content"]
         if "Imagine" in prompt:
@@ -110,33 +128,54 @@ def test_malformed_output_is_skipped_and_counted(ada, tmp_path):
             return "I cannot write that."  # no script lines at all
         return reply_for(msgs, opts)
 
-    out = tmp_path / "data"
-    report = build_data(ada, ScriptedChatModel(default=bad_then_good), out,
-                        BuildConfig(scenes_per_chunk=2, protective=1, max_chunks=1), progress=False)
-    assert report["stages"]["experiences"] == {"written": 1, "reused": 0, "skipped": 1, "file": str(out / "experiences.jsonl")}
+    model = scripted(bad_then_good)
+    out, cfg = tmp_path / "data", BuildConfig(scenes_per_chunk=2, protective=1, max_chunks=1)
+    report = build(ada, out, cfg)
+    assert report["stages"]["experiences"] == {"written": 1, "skipped": 1, "file": str(out / "experiences.jsonl")}
     skipped = read(out / "skipped.jsonl")
     assert skipped[0]["stage"] == "experiences" and skipped[0]["raw"] == "I cannot write that."
     assert len(read(out / "sft.jsonl")) == 2
+    calls = len(model.calls)
+    again = build(ada, out, cfg)
+    assert len(model.calls) == calls, "a committed skip was asked for again"
+    assert again["stages"]["experiences"]["skipped"] == 1 and read(out / "skipped.jsonl") == skipped
 
 
-def test_interrupted_run_resumes_without_redoing(ada, tmp_path):
+def test_rerun_makes_no_model_call_for_finished_rows_and_retries_only_failed_ones(ada, scripted, tmp_path):
+    down = {"on": True}
+
+    def flaky(msgs, opts):
+        if down["on"] and "Ockham Park" in msgs[-1]["content"]:
+            raise ModelError("the model server answered 400: bad request")  # not retried: an error record
+        return reply_for(msgs, opts)
+
+    model = scripted(flaky)
+    out, cfg = tmp_path / "data", BuildConfig(scenes_per_chunk=2, protective=2, max_chunks=2)
+    first = build(ada, out, cfg)
+    assert first["errors"] == 2 and len(read(out / "experiences.jsonl")) == 2 and len(read(out / "sft.jsonl")) == 4
+    calls = len(model.calls)
+    assert calls == 2 + 4 + 2
+    down["on"] = False
+    resumed = build(ada, out, cfg)
+    asked = [c[0][-1]["content"] for c in model.calls[calls:]]
+    assert len(asked) == 2 and all("Ockham Park" in p for p in asked)  # only the two failed rows
+    assert resumed["errors"] == 0 and resumed["engine"]["scenes"]["processed"] == 0
+    assert len(read(out / "experiences.jsonl")) == 4 and len(read(out / "sft.jsonl")) == 6
+    build(ada, out, cfg)
+    assert len(model.calls) == calls + 2, "a finished run asked the model again"
+
+
+def test_other_options_or_character_in_the_same_out_are_refused(ada, scripted, tmp_path):
+    from plait.core.errors import InputError
+
+    scripted(reply_for)
     out = tmp_path / "data"
-    cfg = BuildConfig(scenes_per_chunk=2, protective=2, max_chunks=2)
-    # 2 scene calls + 3 of 4 experience calls succeed, then the "model server" goes away
-    dying = ScriptedChatModel([reply_for] * 5)
-    with pytest.raises(ModelError):
-        build_data(ada, dying, out, cfg, progress=False)
-    assert len(read(out / "experiences.jsonl")) == 3
-    with (out / "experiences.jsonl").open("a") as fh:  # and a torn line from the kill
-        fh.write('{"id": "chunk-1/sce')
-    resumed = ScriptedChatModel(default=reply_for)
-    report = build_data(ada, resumed, out, cfg, progress=False)
-    asked = [c[0][-1]["content"] for c in resumed.calls]
-    assert len(asked) == 3  # 1 experience + 2 protective, nothing redone
-    assert not any("Imagine" in p for p in asked)
-    assert report["stages"]["experiences"]["reused"] == 3 and report["stages"]["experiences"]["written"] == 1
-    assert len(read(out / "experiences.jsonl")) == 4
-    assert len(read(out / "sft.jsonl")) == 6
+    build(ada, out, BuildConfig(scenes_per_chunk=1, protective=1, max_chunks=1))
+    with pytest.raises(InputError, match="other options"):
+        build(ada, out, BuildConfig(scenes_per_chunk=2, protective=1, max_chunks=1))
+    franklin = BuiltinSource(load_settings()).load("benjamin-franklin")
+    with pytest.raises(InputError, match="holds data for"):
+        build(franklin, out, BuildConfig(scenes_per_chunk=1, protective=1, max_chunks=1))
 
 
 def test_parsers_tolerate_variants_and_reject_garbage():
@@ -147,18 +186,22 @@ def test_parsers_tolerate_variants_and_reject_garbage():
     assert got["turns"] == [{"speaker": "Ada Lovelace", "action": "speaking", "content": "Yes.", "main": True}]
 
 
-def test_cli_build_data_with_echo_model(plait_home, tmp_path):
-    import typer
-    from typer.testing import CliRunner
-
-    from plait.plugins.characters.cli import register
-
-    app = typer.Typer()
-    register(app)
+def test_cli_build_data_with_echo_model(plait_cli, tmp_path):
     out = tmp_path / "echo-data"
-    res = CliRunner().invoke(app, ["characters", "build-data", "benjamin-franklin", "--out", str(out),
-                                   "--max-chunks", "1", "--protective", "1", "--json"])
+    args = ["characters", "build-data", "benjamin-franklin", "--out", str(out), "--max-chunks", "1",
+            "--protective", "1", "--executor", "local", "--concurrency", "2", "--json"]
+    res = plait_cli(*args)
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert set(report["stages"]) == set(STAGES)
+    assert set(report["stages"]) == set(STAGES) and report["executor"] == "local"
     assert all((out / f"{s}.jsonl").exists() for s in STAGES)
+    assert (out / "runs" / "character-data" / "scenes" / "log.jsonl").is_file()
+
+
+def test_character_data_pipeline_is_registered_and_names_its_missing_character(plait_cli):
+    res = plait_cli("pipeline", "list", "--json")
+    assert res.exit_code == 0, res.output
+    row = next(r for r in json.loads(res.stdout) if r["name"] == "character-data")
+    assert [(s["name"], s["resources"]) for s in row["stages"]] == [("scenes", "model"), ("experiences", "model"), ("sft", "cpu")]
+    res = plait_cli("pipeline", "run", "character-data", "--json")
+    assert res.exit_code != 0 and "[characters.data] character" in res.output
