@@ -101,11 +101,12 @@ def test_gate_with_no_heads_says_how_to_train(hash_gate_env):
 
 
 def test_registered_as_uar(plait_settings):
+    from plait.core.context import Context
     from plait.core.host import get_host
 
     host = get_host()
     assert "uar" in host.gates
-    gate = host.gates.get("uar")(plait_settings)
+    gate = host.gates.get("uar")(Context(plait_settings, name="uar", host=host))  # factory(ctx)
     assert gate.name == "uar"
 
 
