@@ -250,6 +250,10 @@ class LlamaCppChatModel:
                 kw.update(tools=tools, tool_choice=tool_choice_param(options.tool_choice))
             elif self._guarded(options):
                 kw["logits_processor"] = self._loop_stopper(llm)
+            if seed is not None:
+                # A seeded sample must not depend on what the KV cache holds from earlier calls: a reused
+                # prefix is evaluated in other batches, and float differences change what is sampled.
+                llm.reset()
             if stream:
                 return llm.create_chat_completion(messages=msgs, stream=True, **kw)
             with lock:
