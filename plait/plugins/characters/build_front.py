@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from plait.pipeline.options import check_run_options
 from plait.core.characters import Character
 from plait.core.errors import InputError
 from plait.core.io import atomic_write_json, write_jsonl
@@ -36,16 +37,7 @@ def _check_manifest(character: Character, out: Path, cfg: BuildConfig, model: st
 
 def _check_options(settings: Any, options: dict[str, Any], out: Path) -> None:
     """Refuse to resume a run made with other options (its rows would mix with this run's)."""
-    path = runs_dir(settings, NAME) / "options.json"
-    if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(before) | set(options) if before.get(k) != options.get(k))
-        if changed:
-            diff = ", ".join(f"{k} {before.get(k)!r} -> {options.get(k)!r}" for k in changed)
-            raise InputError(f"{out} holds a build-data run made with other options ({diff}); rerun with the same "
-                             f"options to resume it, use another --out, or delete {path.parent} to start over")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, options)
+    check_run_options(runs_dir(settings, NAME) / "options.json", options, what="build-data", out=out)
 
 
 def _files(character: Character, cfg: BuildConfig, settings: Any) -> tuple[dict[str, list[Row]], list[Row]]:

@@ -8,14 +8,14 @@ rerun with other options into the same ``--out`` is refused instead of mixing tw
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
+from plait.pipeline.options import check_run_options
 from plait.core.config import Settings
 from plait.core.errors import InputError
-from plait.core.io import atomic_write_json, read_jsonl
+from plait.core.io import read_jsonl
 from plait.pipeline import Pipeline, read_outputs, run, runs_dir
 
 Row = dict[str, Any]
@@ -36,18 +36,7 @@ def run_settings(settings: Settings, out: Path) -> Settings:
 
 def check_options(settings: Settings, pipeline: Pipeline, options: dict[str, Any], out: Path) -> None:
     """Refuse to resume a run in ``out`` that was made with other options (it would mix records)."""
-    path = runs_dir(settings, pipeline.name) / OPTIONS
-    if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(before) | set(options) if before.get(k) != options.get(k))
-        if changed:
-            diff = ", ".join(f"{k} {before.get(k)!r} -> {options.get(k)!r}" for k in changed)
-            raise InputError(
-                f"{out} holds a {pipeline.name} run made with other options ({diff}); rerun with the same options "
-                f"to resume it, use another --out, or delete {path.parent} to start over"
-            )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, options)
+    check_run_options(runs_dir(settings, pipeline.name) / OPTIONS, options, what=pipeline.name, out=out)
 
 
 def run_front(pipeline: Pipeline, settings: Settings, out: Path, options: dict[str, Any], *, executor: str,

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from plait.pipeline.options import check_run_options
 from plait import ConfigError, InputError, Pipeline, Stage, atomic_write_bytes, atomic_write_json, get_embedder, write_jsonl
 
 PIPELINE = "data-embed"
@@ -91,16 +92,7 @@ def embed_pipeline(dataset: Path, embedder: str | None, field: str | None, token
 
 def check_options(runs: Path, options: dict[str, Any], out: Path) -> None:
     """Refuse to resume a run in ``out`` made with other options: its vectors would not be comparable."""
-    path = runs / "options.json"
-    if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(before) | set(options) if before.get(k) != options.get(k))
-        if changed:
-            diff = ", ".join(f"{k} {before.get(k)!r} -> {options.get(k)!r}" for k in changed)
-            raise InputError(f"{out} holds an embed run made with other options ({diff}); rerun with the same "
-                             f"options to resume it, use another --out, or delete {runs} to start over")
-    runs.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, options)
+    check_run_options(runs / "options.json", options, what="embed", out=out)
 
 
 def write_outputs(out: Path, rows: list[Row], info: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from plait.pipeline.options import check_run_options
 from plait.core.errors import InputError
 from plait.core.io import atomic_write_json, iter_jsonl, write_jsonl
 from plait.pipeline import read_outputs, run, status
@@ -40,16 +41,7 @@ def load_seeds(path: Path) -> list[Row]:
 
 
 def _check_options(home: Path, options: dict[str, Any]) -> None:
-    path = home / "runs" / OPTIONS
-    if path.is_file():
-        before = json.loads(path.read_text(encoding="utf-8"))
-        changed = sorted(k for k in set(before) | set(options) if before.get(k) != options.get(k))
-        if changed:
-            diff = ", ".join(f"{k} {before.get(k)!r} -> {options.get(k)!r}" for k in changed)
-            raise InputError(f"{home} holds a mine run made with other options ({diff}); rerun with the same "
-                             f"options to resume it, use another --out, or delete {path.parent} to start over")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(path, options)
+    check_run_options(home / "runs" / OPTIONS, options, what="mine", out=home)
 
 
 def build_queries(seeds: list[Row], questions: list[Row]) -> list[Row]:
