@@ -179,3 +179,26 @@ def test_no_import_circles():
 def test_no_module_past_the_size_limit(limit):
     big = {module_name(p): n for p in PKG.rglob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > limit}
     assert big == {}
+
+
+def _rootless_test_modules(tests_root: Path) -> dict[str, list[Path]]:
+    """Test files that pytest imports by basename (their folder is no package)."""
+    by_name: dict[str, list[Path]] = {}
+    for path in tests_root.rglob("test_*.py"):
+        if not (path.parent / "__init__.py").exists():
+            by_name.setdefault(path.name, []).append(path)
+    return by_name
+
+
+def test_test_module_basenames_are_unique():
+    # Two test_cli.py outside packages make pytest stop at collection ("import file mismatch")
+    # on a clean checkout, though a warm __pycache__ can hide it locally.
+    clashes = {name: paths for name, paths in _rootless_test_modules(Path(__file__).parent).items() if len(paths) > 1}
+    assert not clashes, f"rename one of each: {clashes}"
+
+
+def test_the_basename_check_catches_a_clash(tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "test_cli.py").write_text("")
+    assert len(_rootless_test_modules(tmp_path)["test_cli.py"]) == 2
