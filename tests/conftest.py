@@ -8,6 +8,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+pytest_plugins = ["postgres_support"]  # throwaway PostgreSQL: postgres_url, fresh_postgres_db
+
 
 @pytest.fixture(autouse=True)
 def _fresh_host():
