@@ -35,16 +35,28 @@ def _check_manifest(character: Character, out: Path, cfg: BuildConfig, model: st
                       indent=1)
 
 
+# settings added with the presets (issue 20): a run recorded before them ran with their defaults
+_ADDED_OPTIONS = ("chunking", "min_scene_prompts", "protective_per", "prompts", "preset")
+
+
 def _check_options(settings: Any, options: dict[str, Any], out: Path) -> None:
     """Refuse to resume a run made with other options (its rows would mix with this run's)."""
-    check_run_options(runs_dir(settings, NAME) / "options.json", options, what="build-data", out=out)
+    path = runs_dir(settings, NAME) / "options.json"
+    if path.is_file():
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        defaults = asdict(BuildConfig())
+        missing = {k: defaults[k] for k in _ADDED_OPTIONS if k not in recorded}
+        if missing:  # an earlier release's run: it used today's defaults for what it did not record
+            atomic_write_json(path, {**recorded, **missing})
+    check_run_options(path, options, what="build-data", out=out)
 
 
 def _files(character: Character, cfg: BuildConfig, settings: Any) -> tuple[dict[str, list[Row]], list[Row]]:
     rows = read_outputs(NAME, "sft", settings)
     scenes = [public_fields(r) for r in read_outputs(NAME, "scenes", settings) if r["kind"] == "scene"]
     files = {
-        "chunks": [{"id": r["id"], "text": r["text"]} for r in source_rows(character, cfg) if r["kind"] == "chunk"],
+        "chunks": [{"id": r["id"], "text": r["text"]} for r in source_rows(character, cfg)
+                   if r["kind"] == "chunk" and not r.get("copy")],  # a repeated scene prompt is not a new chunk
         "scenes": scenes,
         "experiences": [public_fields(r) for r in rows if r["kind"] == "experience"],
         "protective": [public_fields(r) for r in rows if r["kind"] == "protective"],
@@ -79,6 +91,8 @@ def build_data(character: Character, out: Path, cfg: BuildConfig | None = None, 
     stats = {s: {"written": len(files[s]), "skipped": sum(1 for r in skipped if r["stage"] == s),
                  "file": str(out / f"{s}.jsonl")} for s in STAGES}
     engine = {s["stage"]: {k: s.get(k, 0) for k in ("skipped", "processed", "done", "errors")} for s in summary["stages"]}
-    return {"character": character.name, "out": str(out), "stages": stats, "skipped_total": len(skipped),
+    return {"character": character.name, "preset": cfg.preset, "settings": asdict(cfg),
+            "scene_prompts": sum(1 for r in source_rows(character, cfg) if r["kind"] == "chunk"),
+            "out": str(out), "stages": stats, "skipped_total": len(skipped),
             "errors": summary["errors"], "tokens": _tokens(summary), "executor": summary["executor"],
             "run_dir": summary["dir"], "engine": engine}

@@ -8,6 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for, subgroup
+from plait.core.presets import preset_option
+
+PresetOption = preset_option()
 
 
 def _source(settings):
@@ -120,8 +123,10 @@ def cmd_build_data(
     name: Annotated[str, typer.Argument(help="character name or slug")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output directory (resumes if it holds an earlier run)")],
     model: ModelOption = None,
-    scenes_per_chunk: Annotated[int, typer.Option(help="scenes asked for per profile chunk")] = 3,
-    protective: Annotated[int, typer.Option(help="protective experiences to generate")] = 4,
+    preset: PresetOption = None,
+    scenes_per_chunk: Annotated[Optional[int], typer.Option(help="scenes asked for per profile chunk (default 3; paper 20)")] = None,
+    protective: Annotated[Optional[int], typer.Option(help="protective experiences: in total (default 4), or per paragraph under --preset paper (1)")] = None,
+    min_scene_prompts: Annotated[Optional[int], typer.Option(help="repeat scene prompts up to at least this many (default 0 = none; paper 100)")] = None,
     max_chunks: Annotated[int, typer.Option(help="use at most this many profile chunks (0 = all)")] = 0,
     executor: Annotated[str, typer.Option("--executor", help="local (threads) or ray (Ray Data)")] = "local",
     concurrency: Annotated[Optional[int], typer.Option("--concurrency", help="model requests in flight (default [pipeline] concurrency or 8)")] = None,
@@ -131,18 +136,21 @@ def cmd_build_data(
     """Character-LLM data: profile chunks -> scenes -> experiences -> protective experiences -> SFT records.
 
     Runs the `character-data` pipeline with its state in OUT/runs/; a rerun asks the model only for unfinished rows.
+    `--preset paper` uses Character-LLM's settings (docs/presets.md); the report names the preset.
     """
     from plait.plugins.characters.build_front import build_data
     from plait.plugins.characters.pipeline import BuildConfig
 
     settings = settings_for(model)
     character = _source(settings).load(name)
-    cfg = BuildConfig(scenes_per_chunk=scenes_per_chunk, protective=protective, max_chunks=max_chunks)
+    cfg = BuildConfig.from_preset(preset, scenes_per_chunk=scenes_per_chunk, protective=protective,
+                                  min_scene_prompts=min_scene_prompts, max_chunks=max_chunks)
     report = build_data(character, out, cfg, settings=settings, executor=executor, concurrency=concurrency,
                         ray_address=ray_address, quiet=json_out)
     if json_out:
         print_json(report)
         return
+    console.print(f"preset {report['preset']}: {report['scene_prompts']} scene prompt(s)")
     for stage, info in report["stages"].items():
         console.print(f"{stage:>12}: {info['written']} written, {info['skipped']} skipped -> {info['file']}")
     tokens = report["tokens"]
@@ -153,22 +161,29 @@ def cmd_build_data(
 def cmd_interview(
     name: Annotated[str, typer.Argument(help="character name or slug")],
     questions: Annotated[Path, typer.Option("--questions", "-q", help="JSONL: {\"question\": ...} per line (optional \"topic\")")],
-    turns: Annotated[int, typer.Option("--turns", help="interview turns per question (>1 adds an interviewer agent)")] = 1,
+    preset: PresetOption = None,
+    turns: Annotated[Optional[int], typer.Option("--turns", help="interview turns per question (>1 adds an interviewer agent; default 1, paper 5)")] = None,
     judge_model: Annotated[Optional[str], typer.Option("--judge-model", help="model for the judge (default: the character's model)")] = None,
     model: ModelOption = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="write transcripts and scores as JSON here")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Interview a character and score it 1-7 on memorization, values, personality, hallucination, stability."""
+    """Interview a character and score it 1-7 on memorization, values, personality, hallucination, stability.
+
+    `--preset paper` runs Character-LLM's interview (coffee-shop scene, 5 turns opened by the interviewer,
+    replies cut at their first paragraph, judge shown the first profile paragraph; docs/presets.md).
+    """
     from plait.core.models import get_chat_model
     from plait.plugins.characters.interview import load_questions, run_interview, write_report
+    from plait.plugins.characters.presets import interview_settings
 
     settings = settings_for(model)
     character = _source(settings).load(name)
     qs = load_questions(questions)
     chat_model = get_chat_model(None, settings)
     judge = get_chat_model(judge_model, settings) if judge_model else chat_model
-    report = run_interview(character, qs, chat_model, judge, settings, turns=turns, progress=not json_out)
+    effective = interview_settings(preset, {"turns": turns})
+    report = run_interview(character, qs, chat_model, judge, settings, config=effective, progress=not json_out)
     if out:
         write_report(report, out)
     if json_out:
@@ -176,6 +191,7 @@ def cmd_interview(
         return
     from rich.table import Table
 
+    console.print(f"preset {report['preset']}, {report['turns']} turn(s)")
     table = Table("dimension", "mean", "scored", "malformed")
     for dim, mean in report["means"].items():
         table.add_row(dim, "-" if mean is None else f"{mean:.2f}", str(report["counts"][dim]), str(report["malformed"][dim]))

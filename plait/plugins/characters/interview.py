@@ -2,7 +2,10 @@
 
 Each question starts an interview: single-turn (the question, the answer) or, with
 ``turns > 1``, multi-turn, where an interviewer (the judge's model, prompted as the paper's
-curious interviewer) asks follow-ups. A judge then scores the character's answers 1-7 on five
+curious interviewer) asks follow-ups. The settings come from a preset (``presets.INTERVIEW``):
+under ``paper`` the scene is the paper's coffee shop, the interviewer opens every one of 5 turns,
+replies are cut at their first paragraph and stripped of stage directions, and the judge and the
+interviewer see the first profile paragraph. A judge then scores the character's answers 1-7 on five
 dimensions, each with its own step-by-step rubric, reasoning first and the score last.
 The parser reads the score from malformed output where it can, asks once more if it cannot,
 and otherwise records None and counts the answer as malformed.
@@ -153,18 +156,48 @@ def _interactions(transcript: list[dict[str, str]], name: str) -> str:
     return "\n".join(f"{who[t['role']]} (speaking): {t['content']}" for t in transcript)
 
 
-def judge(character: Any, transcript: list[dict[str, str]], judge_model: Any, location: str, status: str) -> dict[str, Any]:
+def first_paragraph(text: str) -> str:
+    """The text up to its first blank line (the paper keeps ``split('\n\n')[0]``), without a heading line."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", (text or "").strip())]
+    paragraphs = [p for p in paragraphs if p and not p.startswith("# ")]
+    return paragraphs[0] if paragraphs else ""
+
+
+_STAGE_DIRECTION = re.compile(r"\*[^*\n]*\*|\([^()\n]*\)")
+
+
+def clean_reply(text: str, config: dict[str, Any]) -> str:
+    """A character's reply as the paper judges it: cut at the first paragraph, stage directions
+    (``*smiles*``, ``(leans back)``) removed."""
+    if config.get("reply_cut") == "first-paragraph":
+        text = (text or "").strip().split("\n\n")[0]
+    if config.get("strip_stage_directions"):
+        text = _STAGE_DIRECTION.sub("", text)
+        text = re.sub(r"[ \t]{2,}", " ", text)
+        text = re.sub(r"\s+([,.;:!?])", r"\1", text).strip()
+    return text
+
+
+def _profile(character: Any, which: str) -> str:
+    return first_paragraph(character.profile) if which == "first-paragraph" else character.profile
+
+
+def judge(character: Any, transcript: list[dict[str, str]], judge_model: Any, location: str, status: str,
+          config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Scores and raw judgements for every dimension."""
+    config = config or {}
+    profile = _profile(character, config.get("judge_profile", "full"))
+    max_tokens = int(config.get("judge_max_tokens") or 700)
     scores: dict[str, float | None] = {}
     raws: dict[str, str] = {}
     for dim, (criterion, steps) in DIMENSIONS.items():
         prompt = JUDGE_PROMPT.format(
-            name=character.name, profile=character.profile, location=location, status=status,
+            name=character.name, profile=profile, location=location, status=status,
             interactions=_interactions(transcript, character.name), criterion=criterion,
             steps="\n".join(f"{i}. {s.format(name=character.name)}" for i, s in enumerate(steps, 1)),
         )
         messages = [{"role": "user", "content": prompt}]
-        raw = judge_model.chat(messages, ChatOptions(temperature=0.0, max_tokens=700)).text
+        raw = judge_model.chat(messages, ChatOptions(temperature=0.0, max_tokens=max_tokens)).text
         score = parse_score(raw)
         if score is None:  # one more chance, asking for the score alone
             messages += [{"role": "assistant", "content": raw}, {"role": "user", "content": RETRY}]
@@ -175,41 +208,97 @@ def judge(character: Any, transcript: list[dict[str, str]], judge_model: Any, lo
     return {"scores": scores, "judgements": raws}
 
 
-def interview_one(agent: Any, q: dict[str, Any], interviewer: Any, character: Any, turns: int, location: str, status: str) -> list[dict[str, str]]:
-    """Run one interview; returns the transcript."""
-    from plait.agents.base import AgentRequest
+def _interviewer_system(character: Any, q: dict[str, Any], location: str, status: str, config: dict[str, Any]) -> str:
+    from plait.plugins.characters import paper_prompts
 
+    template = paper_prompts.INTERVIEWER if config.get("interviewer_prompt") == "paper" else INTERVIEWER_PROMPT
+    return template.format(name=character.name, topic=q["topic"], location=location, status=status,
+                           profile=_profile(character, config.get("interviewer_profile", "full")))
+
+
+def _ask(interviewer: Any, asker: list[dict[str, str]], config: dict[str, Any]) -> str:
+    options = ChatOptions(temperature=float(config.get("interviewer_temperature", 0.7)),
+                          max_tokens=int(config.get("interviewer_max_tokens") or 120))
+    question = interviewer.chat(asker, options).text.strip()
+    if config.get("interviewer_prompt") == "paper":  # the paper keeps the interviewer's first paragraph
+        question = question.split("\n\n")[0].strip()
+    return re.sub(r"^\s*(interviewer|curious (person|man)|man)\s*(\(speaking\))?\s*:\s*", "", question, flags=re.I) or "Please go on."
+
+
+def interview_one(agent: Any, q: dict[str, Any], interviewer: Any, character: Any, turns: int, location: str, status: str,
+                  config: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """Run one interview; returns the transcript (a cleaned reply keeps the model's text as ``raw``)."""
+    from plait.agents.base import AgentRequest
+    from plait.plugins.characters import paper_prompts
+
+    config = config or {}
     transcript: list[dict[str, str]] = []
     chat: list[dict[str, str]] = []  # the character's view: user = interviewer
-    asker: list[dict[str, str]] = [{"role": "system", "content": INTERVIEWER_PROMPT.format(
-        name=character.name, topic=q["topic"], profile=character.profile, location=location, status=status)}]
-    question = q["question"]
+    # the interviewer sees itself as "assistant" and the character as "user"
+    asker: list[dict[str, str]] = [{"role": "system", "content": _interviewer_system(character, q, location, status, config)}]
+    if config.get("opener") == "interviewer" and turns > 1:
+        # the paper's multi-turn interview: the interviewer model asks the first question too, on the
+        # question's topic; a single-turn interview asks the file's question verbatim (as the paper's does)
+        asker.append({"role": "user", "content": paper_prompts.INTERVIEWER_OPENING})
+        question = _ask(interviewer, asker, config)
+    else:
+        question = q["question"]
     for turn in range(max(1, turns)):
         transcript.append({"role": "interviewer", "content": question})
         chat.append({"role": "user", "content": question})
-        answer = agent.invoke(AgentRequest(messages=list(chat), options={"memory": True})).text
-        transcript.append({"role": "character", "content": answer})
-        chat.append({"role": "assistant", "content": answer})
+        raw = agent.invoke(AgentRequest(messages=list(chat), options={"memory": True})).text
+        answer = clean_reply(raw, config)
+        transcript.append({"role": "character", "content": answer, **({"raw": raw} if raw != answer else {})})
+        chat.append({"role": "assistant", "content": answer})  # the paper feeds the cut reply back
         if turn + 1 >= turns:
             break
-        # the interviewer sees itself as "assistant" and the character as "user"
         asker += [{"role": "assistant", "content": question}, {"role": "user", "content": answer}]
-        question = interviewer.chat(asker, ChatOptions(temperature=0.7, max_tokens=120)).text.strip()
-        question = re.sub(r"^\s*(interviewer|curious person)\s*(\(speaking\))?\s*:\s*", "", question, flags=re.I) or "Please go on."
+        question = _ask(interviewer, asker, config)
     return transcript
 
 
+def _scene(character: Any, config: dict[str, Any]) -> tuple[str, str]:
+    """(location, status) of the interview: the paper's coffee shop, or plait's visitor scene."""
+    if config.get("framing") == "coffee-shop":
+        from plait.plugins.characters import paper_prompts
+        from plait.plugins.characters.pipeline import short_name
+
+        return paper_prompts.COFFEE_SHOP_LOCATION, paper_prompts.COFFEE_SHOP_STATUS.format(name=short_name(character))
+    location = "a quiet room, in conversation with a visitor"
+    return location, character.scenario or f"{character.name} is being interviewed by a curious visitor."
+
+
+def _framed(character: Any, location: str, status: str, config: dict[str, Any]) -> Any:
+    """The character the agent plays: under the coffee-shop framing its scenario is the paper's scene."""
+    if config.get("framing") != "coffee-shop":
+        return character
+    from dataclasses import replace
+
+    return replace(character, data={**character.data, "scenario": f"Location: {location}\nStatus: {status}"})
+
+
 def run_interview(character: Any, questions: list[dict[str, Any]], model: Any, judge_model: Any, settings: Any,
-                  turns: int = 1, progress: bool = True) -> dict[str, Any]:
-    """Interview ``character`` on every question and judge each interview."""
+                  turns: int | None = None, progress: bool = True, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Interview ``character`` on every question and judge each interview.
+
+    ``config``: the effective settings (``presets.interview_settings``); None = the default preset.
+    ``turns`` given explicitly wins over the config's.
+    """
     from plait.agents.base import AgentContext
     from plait.plugins.characters.agent import CharacterAgent
+    from plait.plugins.characters.presets import interview_settings
 
+    config = interview_settings(None, {"turns": turns}) if config is None else dict(config)
+    if turns is not None:
+        config["turns"] = turns
+    turns = int(config["turns"])
     if turns < 1:
         raise InputError("--turns must be at least 1")
-    agent = CharacterAgent(AgentContext(settings, model_name=getattr(model, "name", None), _model=model), character)
-    location = "a quiet room, in conversation with a visitor"
-    status = character.scenario or f"{character.name} is being interviewed by a curious visitor."
+    location, status = _scene(character, config)
+    agent_options = {k: config[c] for k, c in (("temperature", "reply_temperature"), ("reply_tokens", "reply_max_tokens"))
+                     if config.get(c) is not None}
+    agent = CharacterAgent(AgentContext(settings, model_name=getattr(model, "name", None), _model=model, options=agent_options),
+                           _framed(character, location, status, config))
     results = []
     items = questions
     if progress:
@@ -217,8 +306,8 @@ def run_interview(character: Any, questions: list[dict[str, Any]], model: Any, j
 
         items = track(questions, description="interviewing")
     for q in items:
-        transcript = interview_one(agent, q, judge_model, character, turns, location, status)
-        results.append({**q, "transcript": transcript, **judge(character, transcript, judge_model, location, status)})
+        transcript = interview_one(agent, q, judge_model, character, turns, location, status, config)
+        results.append({**q, "transcript": transcript, **judge(character, transcript, judge_model, location, status, config)})
     means, counts, malformed = {}, {}, {}
     for dim in DIMENSIONS:
         got = [r["scores"][dim] for r in results if r["scores"][dim] is not None]
@@ -227,9 +316,13 @@ def run_interview(character: Any, questions: list[dict[str, Any]], model: Any, j
         means[dim] = round(sum(got) / len(got), 3) if got else None
     return {
         "character": character.name,
+        "preset": config.get("preset", "default"),
+        "settings": {k: v for k, v in config.items() if k != "preset"},
         "model": getattr(model, "name", ""),
         "judge_model": getattr(judge_model, "name", ""),
         "turns": turns,
+        "location": location,
+        "status": status,
         "dimensions": list(DIMENSIONS),
         "means": means,
         "counts": counts,
