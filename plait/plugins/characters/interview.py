@@ -212,7 +212,7 @@ def _interviewer_system(character: Any, q: dict[str, Any], location: str, status
     from plait.plugins.characters import paper_prompts
 
     template = paper_prompts.INTERVIEWER if config.get("interviewer_prompt") == "paper" else INTERVIEWER_PROMPT
-    return template.format(name=character.name, topic=q["topic"], location=location, status=status,
+    return template.format(name=character.name, topic=q.get("topic") or q["question"], location=location, status=status,
                            profile=_profile(character, config.get("interviewer_profile", "full")))
 
 
