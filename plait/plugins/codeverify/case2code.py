@@ -202,19 +202,39 @@ def _call(src: str) -> str:
     return "dict(" + ", ".join(f"{k}={v!r}" for k, v in value.items()) + ")"
 
 
+EXCEPTION_MARKER = "<|EXCEPTION|>"
+
+
+def shown_output(out: dict[str, str]) -> str:
+    """What a prompt shows of an output: the marker is a storage tag, never prompt text."""
+    if "return" in out:
+        return out["return"]
+    return out["error"].replace(EXCEPTION_MARKER, "", 1).strip()
+
+
 def render_prompt(name: str, inputs_src: list[str], outputs: list[dict[str, str]], rng: random.Random) -> tuple[str, int]:
     idx = list(range(len(inputs_src)))
     rng.shuffle(idx)
     lines = []
     for i in idx:
-        out = outputs[i]
-        shown = out["return"] if "return" in out else out["error"]
+        shown = shown_output(outputs[i])
         lines.append(f"Input: {_call(inputs_src[i])}, Output: {shown}")
     t = rng.randrange(len(TEMPLATES))
     return TEMPLATES[t].format(name=name, pairs="\n".join(lines)), t
 
 
 # -- evaluation ------------------------------------------------------------------------------------
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """The unbiased pass@k estimator 1 - C(n-c, k) / C(n, k) (n samples, c of them correct)."""
+    from math import comb
+
+    if n < k:
+        raise ValueError(f"pass@{k} needs at least {k} samples, got {n}")
+    if n - c < k:
+        return 1.0
+    return 1.0 - comb(n - c, k) / comb(n, k)
+
+
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
 
 

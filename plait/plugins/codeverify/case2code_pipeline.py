@@ -20,7 +20,7 @@ from typing import Any
 
 from plait.core.models.base import ChatOptions, ChatResult
 from plait.pipeline import ModelStage, Pipeline, Stage
-from plait.plugins.codeverify.case2code import Harvested, harvest, inputs_prompt, parse_inputs, render_prompt, run_cases
+from plait.plugins.codeverify.case2code import EXCEPTION_MARKER, Harvested, shown_output, harvest, inputs_prompt, parse_inputs, render_prompt, run_cases
 
 Row = dict[str, Any]
 NAME = "case2code"
@@ -65,7 +65,9 @@ def render_one(row: Row, seed: int) -> Row:
     base = {"id": row["id"], "source_id": row["source_id"], "func_name": row["func_name"], "code": row["code"]}
     if not row.get("inputs"):
         return {**base, "status": "no_inputs", "record": None}
-    pairs = [(i, o) for i, o in zip(row["inputs"], row["outputs"]) if o is not None]
+    # a case whose input or shown output carries the marker itself would leak it into the prompt
+    pairs = [(i, o) for i, o in zip(row["inputs"], row["outputs"])
+             if o is not None and EXCEPTION_MARKER not in i and EXCEPTION_MARKER not in shown_output(o)]
     if not pairs or all("error" in o for _, o in pairs):
         return {**base, "status": "all_raised", "record": None}
     ins, outs = [p[0] for p in pairs], [p[1] for p in pairs]
