@@ -114,8 +114,10 @@ class RagAgent(GraphAgent):
         # Hit.score is the cosine similarity, raised to the lexical match when the question's rare
         # terms appear verbatim (an error code, a name): such a chunk is relevant even if the
         # embedding disagrees, so it must not be rejected.
-        best = max((h["score"] for h in hits), default=0.0)
-        rejected = not hits or best < self.reject_threshold
+        # The threshold applies to every hit, not only the best: a weak hit in the prompt is what a
+        # small model copies from (the demo's invented PLAINT_TRACE), in every answer mode.
+        hits = [h for h in hits if h["score"] >= self.reject_threshold]
+        rejected = not hits
         if rejected and state["gate"].get("grounding_check"):  # the gate's "no retrieval" stands
             return {"hits": [], "rejected": False, "gate": {**state["gate"], "retrieve": False}}
         return {"hits": hits, "rejected": rejected}
