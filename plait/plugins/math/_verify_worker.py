@@ -1,7 +1,8 @@
 """A math-verify worker process: JSON lines in on stdin, JSON lines out on stdout.
 
 Run as ``python -m plait.plugins.math._verify_worker``. It imports sympy/math-verify once, prints
-``{"ready": true}``, then answers ``{"id", "gold", "pred"}`` requests. math-verify's own timeouts
+``{"ready": true}``, then answers ``{"id", "gold", "pred", "checker"}`` requests (``checker``:
+``math-verify``, the default, or ``tora`` for ToRA's ``math_equal``, see ``tora.py``). math-verify's own timeouts
 are switched off (they need SIGALRM and cannot interrupt C-level big-integer work); the parent
 enforces a hard per-item timeout by killing this process.
 """
@@ -70,6 +71,9 @@ def main() -> None:
     # that they never count against an item's timeout.
     check(r"\frac{1}{2}", "0.5")
     check(r"\{1, 2\}", "[1, 2)")
+    from plait.plugins.math.tora import check as tora_check
+
+    tora_check(r"\frac{x}{7}+\frac{2}{7}", r"\frac{x+2}{7}")  # sympy's simplify, warmed up too
 
     out = sys.stdout
     out.write(json.dumps({"ready": True}) + "\n")
@@ -79,7 +83,12 @@ def main() -> None:
             continue
         req = json.loads(line)
         try:
-            res = check(req["gold"], req["pred"])
+            if req.get("checker") == "tora":
+                from plait.plugins.math.tora import check as tora_check
+
+                res = tora_check(req["gold"], req["pred"])
+            else:
+                res = check(req["gold"], req["pred"])
         except MemoryError:
             res = {"equivalent": False, "reason": "error: ran out of memory while comparing (answer too large)"}
         except Exception as exc:  # a bad answer must not kill the worker

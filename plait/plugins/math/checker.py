@@ -1,4 +1,4 @@
-"""Answer equivalence with math-verify, in worker processes with a hard per-item timeout.
+"""Answer equivalence with math-verify (or ToRA's ``math_equal``, ``tora.py``), in worker processes with a hard per-item timeout.
 
 math-verify's own timeouts rely on SIGALRM (main thread only, and unable to stop C-level
 big-integer arithmetic), so every comparison runs in a long-lived worker process
@@ -93,12 +93,32 @@ class _Worker:
         kill_process(self.proc)
 
 
-class CheckerPool:
-    """``size`` math-verify workers; ``check_many`` spreads items over them."""
+CHECKERS = ("math-verify", "tora")
 
-    def __init__(self, size: int = 1, timeout: float = DEFAULT_TIMEOUT):
+
+def _extract(text: str, style: str, checker: str) -> str:
+    """What a checker compares: plait's extraction for math-verify, ToRA's (stripped) for tora."""
+    if checker == "tora":
+        from plait.plugins.math.tora import extract
+
+        return extract(text)
+    return extract_answer(text, style)
+
+
+class CheckerPool:
+    """``size`` checker workers; ``check_many`` spreads items over them.
+
+    ``checker``: ``math-verify`` (default) or ``tora`` (ToRA's ``math_equal``, as InternLM-Math graded).
+    """
+
+    def __init__(self, size: int = 1, timeout: float = DEFAULT_TIMEOUT, checker: str = "math-verify"):
+        if checker not in CHECKERS:
+            from plait.core.errors import InputError
+
+            raise InputError(f"unknown answer checker {checker!r}: choose one of {', '.join(CHECKERS)} (--checker NAME)")
         self.size = max(1, size)
         self.timeout = timeout
+        self.checker = checker
         self.workers: list[_Worker | None] = [None] * self.size
 
     def __enter__(self) -> "CheckerPool":
@@ -134,7 +154,10 @@ class CheckerPool:
                     item = todo.pop(0)
                     g_raw, p_raw = pairs[item]
                     w = self._worker(slot)
-                    w.send({"id": item, "gold": extract_answer(g_raw, style), "pred": extract_answer(p_raw, style)})
+                    if self.checker == "tora":  # the worker runs ToRA's own extraction on the raw text
+                        w.send({"id": item, "gold": g_raw, "pred": p_raw, "checker": "tora"})
+                    else:
+                        w.send({"id": item, "gold": extract_answer(g_raw, style), "pred": extract_answer(p_raw, style)})
                     busy[slot] = (item, time.monotonic() + self.timeout)
             slot = min(busy, key=lambda s: busy[s][1])
             item, deadline = busy[slot]
@@ -174,7 +197,7 @@ class CheckerPool:
         g, p = pair
         return CheckResult(
             bool(msg.get("equivalent")), g, p, str(msg.get("reason", "")), status,
-            extract_answer(g, style), extract_answer(p, style),
+            _extract(g, style, self.checker), _extract(p, style, self.checker),
             {k: msg[k] for k in ("gold_parsed", "pred_parsed") if k in msg},
         )
 
@@ -183,26 +206,27 @@ class CheckerPool:
             f"timeout: comparing the answers took longer than {self.timeout:g} s and the check was "
             f"stopped (raise the limit with --timeout if the answers are legitimately large)"
         )
-        return CheckResult(False, g, p, reason, "timeout", extract_answer(g, style), extract_answer(p, style))
+        return CheckResult(False, g, p, reason, "timeout", _extract(g, style, self.checker), _extract(p, style, self.checker))
 
 
-_POOL: CheckerPool | None = None
+_POOLS: dict[str, CheckerPool] = {}
 _POOL_LOCK = threading.Lock()  # agents may check answers from several threads (plait serve)
 
 
-def shared_pool(timeout: float = DEFAULT_TIMEOUT) -> CheckerPool:
-    """A process-wide pool of one worker (reused across calls, so sympy is imported once)."""
-    global _POOL
-    if _POOL is None:
+def shared_pool(timeout: float = DEFAULT_TIMEOUT, checker: str = "math-verify") -> CheckerPool:
+    """A process-wide pool of one worker per checker (reused across calls, so sympy is imported once)."""
+    pool = _POOLS.get(checker)
+    if pool is None:
         import atexit
 
-        _POOL = CheckerPool(1, timeout)
-        atexit.register(_POOL.close)
-    _POOL.timeout = timeout
-    return _POOL
+        pool = _POOLS[checker] = CheckerPool(1, timeout, checker)
+        atexit.register(pool.close)
+    pool.timeout = timeout
+    return pool
 
 
-def check_answer(gold: str, pred: str, *, timeout: float = DEFAULT_TIMEOUT, style: str = "auto") -> CheckResult:
-    """Is ``pred`` the same answer as ``gold``? Extraction, then math-verify under a hard timeout."""
+def check_answer(gold: str, pred: str, *, timeout: float = DEFAULT_TIMEOUT, style: str = "auto",
+                 checker: str = "math-verify") -> CheckResult:
+    """Is ``pred`` the same answer as ``gold``? Extraction, then the checker (math-verify or tora) under a hard timeout."""
     with _POOL_LOCK:
-        return shared_pool(timeout).check(gold, pred, style=style)
+        return shared_pool(timeout, checker).check(gold, pred, style=style)

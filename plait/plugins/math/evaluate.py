@@ -30,8 +30,9 @@ def load_items(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 
 def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, progress: bool = False,
-             out: Path | None = None) -> dict[str, Any]:
-    """Run ``agent`` on each item and check its answer; returns the summary (records under ``records``)."""
+             out: Path | None = None, checker: str = "math-verify") -> dict[str, Any]:
+    """Run ``agent`` on each item and check its answer with ``checker`` (math-verify or tora);
+    returns the summary (records under ``records``)."""
     from plait.agents.base import AgentRequest
     from plait.plugins.math.checker import CheckerPool
 
@@ -41,7 +42,7 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
         from tqdm import tqdm
 
         bar = tqdm(total=len(items), desc="eval math", unit="item", leave=False)
-    with CheckerPool(1, timeout) as pool:
+    with CheckerPool(1, timeout, checker) as pool:
         for i, item in enumerate(items):
             rec: dict[str, Any] = {"index": i, "question": item["question"], "gold": item["answer"], "pred": None,
                                    "correct": False, "reason": "", "turns": 0, "finished": False,
@@ -86,13 +87,19 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
 
 
 def evaluate_file(data: Path, *, settings: Any, model: str | None = None, out: Path | None = None,
-                  limit: int | None = None, max_turns: int = 6, timeout: float = 5.0, progress: bool = True,
-                  agent: Any = None) -> dict[str, Any]:
+                  limit: int | None = None, max_turns: int | None = None, timeout: float = 5.0, progress: bool = True,
+                  agent: Any = None, preset: str | None = None, checker: str | None = None) -> dict[str, Any]:
+    """``preset`` (default|paper) sets the agent's prompt, turns and sampling and the checker;
+    ``max_turns`` and ``checker`` given explicitly win. The summary names the preset and the settings."""
     from plait.agents.base import get_agent
+    from plait.plugins.math.presets import agent_options, math_settings
 
+    effective = math_settings(preset, {"max_turns": max_turns, "checker": checker})
     items = load_items(Path(data), limit)
-    agent = agent or get_agent("math", settings, model=model, max_turns=max_turns)
-    summary = evaluate(items, agent, timeout=timeout, progress=progress, out=out)
+    agent = agent or get_agent("math", settings, model=model, **agent_options(effective))
+    summary = evaluate(items, agent, timeout=timeout, progress=progress, out=out, checker=effective["checker"])
     summary["data"] = str(data)
     summary["model"] = model or settings.model
+    summary["preset"] = effective["preset"]
+    summary["settings"] = effective
     return summary

@@ -33,6 +33,8 @@ DEFAULT_MAX_TURNS = 6
 _FENCE = re.compile(r"```(?:python|py)[ \t]*\n(.*?)```", re.S)
 # Every ChatOptions field a request may set; ``tools`` is the agent's own (the interpreter tool).
 _OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(ChatOptions) if f.name != "tools")
+# Sampling settings the agent itself may carry (a preset's), under whatever the request sets.
+_AGENT_SAMPLING = ("temperature", "stop", "max_tokens")
 
 
 def chat_options(options: dict[str, Any], tools: list[dict]) -> ChatOptions:
@@ -105,8 +107,13 @@ class MathAgent(GraphAgent):
         return tool
 
     # -- nodes ---------------------------------------------------------------------------------
+    def sampling(self, config: Any) -> dict[str, Any]:
+        """The agent's own sampling settings (from ``--preset``), overridden by the request's."""
+        own = {k: self.context.options[k] for k in _AGENT_SAMPLING if self.context.options.get(k) is not None}
+        return {**own, **{k: v for k, v in turn_options(config).items() if v is not None}}
+
     def _model(self, state: MathState, config: RunnableConfig) -> dict:
-        options = chat_options(turn_options(config), [self.interpreter().openai_schema()])
+        options = chat_options(self.sampling(config), [self.interpreter().openai_schema()])
         result = self.context.model.chat(state["messages"], options)
         text, calls = code_requests(result.text, result.tool_calls)
         if calls and calls[0]["style"] == "tool":
@@ -189,7 +196,7 @@ class MathAgent(GraphAgent):
         if request.session and not history:  # the client sent the new turn only: the session has the rest
             history = self.history(request.session)
         problem = str(users[-1]["content"])
-        return {"problem": problem, "messages": prompts.initial_messages(problem, history),
+        return {"problem": problem, "messages": prompts.initial_messages(problem, history, self.context.options.get("system_prompt")),
                 "max_turns": self.max_turns(request), "turns": 0, "cells": [], "executions": [], "pending": [],
                 "transcript": "", "alternatives": [], "dialogue": [*history, {"role": "user", "content": problem}]}
 

@@ -101,5 +101,7 @@ TOOL_DISABLED = (
 )
 
 
-def initial_messages(problem: str, history: list[dict] | None = None) -> list[dict]:
-    return [{"role": "system", "content": SYSTEM}, *(history or []), {"role": "user", "content": problem}]
+def initial_messages(problem: str, history: list[dict] | None = None, system: str | None = None) -> list[dict]:
+    """``system`` replaces plait's prompt (e.g. InternLM-Math's interpreter prompt under ``--preset paper``)."""
+    return [{"role": "system", "content": SYSTEM if system is None else system}, *(history or []),
+            {"role": "user", "content": problem}]
