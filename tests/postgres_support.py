@@ -135,3 +135,18 @@ def postgres_url(postgres_cluster: PostgresCluster) -> str:
 def fresh_postgres_db(postgres_cluster: PostgresCluster) -> str:
     """URL of a new, empty database on the session's cluster (one per test)."""
     return postgres_cluster.create_database("t_" + uuid.uuid4().hex[:12])
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sessions_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Runs a test on both session backends: SQLite under PLAIT_HOME, and PostgreSQL (a fresh
+    database, via PLAIT_SESSIONS_URL). Request it before ``plait_settings`` so settings see it."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("PLAIT_SESSIONS_URL", raising=False)
+        yield "sqlite"
+        return
+    monkeypatch.setenv("PLAIT_SESSIONS_URL", request.getfixturevalue("fresh_postgres_db"))
+    yield "postgres"
+    from plait.agents.sessions.backend import close_backends
+
+    close_backends()  # the database is per test: drop this process's pool on it

@@ -92,6 +92,7 @@ class Settings(BaseModel):
     embed_url: str | None = Field(None, description="base URL for openai/ embedders (defaults to llm_url)")
     embed_api_key: str | None = None
     chroma_url: str | None = Field(None, description="use a Chroma server instead of the embedded store")
+    sessions_url: str | None = Field(None, description="postgresql://... keeps chat sessions in PostgreSQL instead of SQLite under home")
     collection: str = Field(
         "documents", pattern=COLLECTION_PATTERN,
         description="Chroma collection of ingested documents (3-512 of a-z A-Z 0-9 . _ -, starting and ending with a letter or digit)",

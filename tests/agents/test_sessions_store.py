@@ -17,7 +17,19 @@ CREATE TABLE plait_sessions (
 )"""
 
 
-def test_database_without_owner_column_opens_and_gains_it(plait_settings):
+@pytest.fixture(autouse=True)
+def backend(sessions_backend):
+    """Every test runs on SQLite and on PostgreSQL (tests about SQLite files skip the latter)."""
+    return sessions_backend
+
+
+def sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("about the SQLite file under PLAIT_HOME")
+
+
+def test_database_without_owner_column_opens_and_gains_it(backend, plait_settings):
+    sqlite_only(backend)
     path = plait_settings.home / "checkpoints.sqlite"
     conn = sqlite3.connect(path)
     conn.execute(_OLD_SCHEMA)

@@ -9,37 +9,40 @@ latest checkpoint whose transcript is cut, instead of deleting back to an older 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from plait.agents.sessions.store import connect, db_exists
+from plait.agents.sessions.backend import backend_for
 from plait.core.config import Settings
-
-if TYPE_CHECKING:  # langgraph is imported on first use: `plait sessions list` does not need it
-    from plait.agents.sessions.saver import LatestOnlySaver
 
 TRANSCRIPT_CHANNELS = ("messages", "history")
 
 
-def checkpointer(settings: Settings) -> LatestOnlySaver:
-    """A LangGraph checkpointer on this data directory's database (latest checkpoint per thread)."""
-    from plait.agents.sessions.saver import open_saver
+def checkpointer(settings: Settings) -> Any:
+    """A LangGraph checkpointer on the sessions database (latest checkpoint per thread), SQLite or PostgreSQL."""
+    return backend_for(settings).saver()
 
-    return open_saver(connect(settings))
+
+@contextmanager
+def _saver(settings: Settings) -> Iterator[Any]:
+    """A checkpointer for one operation (its SQLite connection is closed after)."""
+    backend = backend_for(settings)
+    saver = backend.saver()
+    try:
+        yield saver
+    finally:
+        backend.close_saver(saver)
 
 
 def has_checkpoints(settings: Settings, name: str) -> bool:
     """Whether the thread ``name`` has any checkpoint yet (False before its first turn)."""
-    if not db_exists(settings):
-        return False
-    conn = connect(settings)
     try:
-        row = conn.execute("SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (name,)).fetchone()
+        rows = backend_for(settings).query("SELECT 1 FROM checkpoints WHERE thread_id=? LIMIT 1", (name,))
     except sqlite3.OperationalError:
-        return False  # LangGraph's tables do not exist yet
-    finally:
-        conn.close()
-    return row is not None
+        return False  # LangGraph's tables do not exist yet (SQLite; PostgreSQL makes them on first use)
+    return bool(rows)
 
 
 def _config(name: str) -> dict[str, Any]:
@@ -50,11 +53,8 @@ def state_values(settings: Settings, name: str) -> dict[str, Any]:
     """The channel values of the session's latest checkpoint (empty for a new session)."""
     if not has_checkpoints(settings, name):
         return {}
-    saver = checkpointer(settings)
-    try:
+    with _saver(settings) as saver:
         found = saver.get_tuple(_config(name))
-    finally:
-        saver.conn.close()
     return dict((found.checkpoint.get("channel_values") or {}) if found else {})
 
 
@@ -81,8 +81,7 @@ def rewind_to(settings: Settings, name: str, keep: int) -> bool:
     """
     if not has_checkpoints(settings, name):
         return False
-    saver = checkpointer(settings)
-    try:
+    with _saver(settings) as saver:
         found = saver.get_tuple(_config(name))
         if found is None:
             return False
@@ -91,12 +90,10 @@ def rewind_to(settings: Settings, name: str, keep: int) -> bool:
         if channel is None or len(values[channel]) <= max(keep, 0):
             return False
         _put_edited(saver, found, channel, list(values[channel])[: max(keep, 0)])
-    finally:
-        saver.conn.close()
     return True
 
 
-def _put_edited(saver: LatestOnlySaver, found: Any, channel: str, value: list[Any]) -> None:
+def _put_edited(saver: Any, found: Any, channel: str, value: list[Any]) -> None:
     """Write ``found``'s checkpoint again with ``channel`` set to ``value``, as the newest checkpoint."""
     from langgraph.checkpoint.base import copy_checkpoint
     from langgraph.checkpoint.base.id import uuid6
@@ -124,13 +121,5 @@ def rewind_last_turn(settings: Settings, name: str) -> bool:
 
 
 def stored_bytes(settings: Settings) -> int:
-    """Bytes the database holds in live pages (free pages left by deletes are not counted)."""
-    if not db_exists(settings):
-        return 0
-    conn = connect(settings)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        pages = conn.execute("PRAGMA page_count").fetchone()[0] - conn.execute("PRAGMA freelist_count").fetchone()[0]
-        return int(pages) * int(conn.execute("PRAGMA page_size").fetchone()[0])
-    finally:
-        conn.close()
+    """Bytes the sessions database holds in live pages (SQLite) or live rows (PostgreSQL)."""
+    return backend_for(settings).stored_bytes()

@@ -6,6 +6,7 @@ square of the conversation (43.7 MB after 100 turns of 1 KB messages). Sessions 
 older checkpoint (regenerate and rewind edit the latest one, see ``checkpoints.rewind_to``), so
 each ``put`` deletes the thread's older checkpoints and their pending writes in the same
 transaction: what a session stores is one copy of its state, and each turn adds only its own size.
+On PostgreSQL, ``LatestOnlyPostgresSaver`` does the same with LangGraph's own ``prune(keep_latest)``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlite3
 from typing import Any
 
 from langgraph.checkpoint.base import ChannelVersions, Checkpoint, CheckpointMetadata, get_checkpoint_metadata
+from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 
@@ -44,6 +46,22 @@ class LatestOnlySaver(SqliteSaver):
             cur.execute("DELETE FROM writes WHERE thread_id=? AND checkpoint_ns=? AND checkpoint_id<?", key)
             cur.execute("DELETE FROM checkpoints WHERE thread_id=? AND checkpoint_ns=? AND checkpoint_id<?", key)
         return {"configurable": {"thread_id": thread_id, "checkpoint_ns": namespace, "checkpoint_id": checkpoint["id"]}}
+
+
+class LatestOnlyPostgresSaver(PostgresSaver):
+    """PostgresSaver that, after each ``put``, drops the thread's older checkpoints, writes and blobs."""
+
+    def put(
+        self,
+        config: dict[str, Any],
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> dict[str, Any]:
+        saved = super().put(config, checkpoint, metadata, new_versions)
+        # keeps the latest checkpoint of each namespace with its pending writes and the blobs it uses
+        self.prune([str(config["configurable"]["thread_id"])], strategy="keep_latest")
+        return saved
 
 
 def open_saver(conn: sqlite3.Connection) -> LatestOnlySaver:

@@ -1,7 +1,7 @@
 """The ``plait_sessions`` table: one row per session (name, agent, owner, times, turns, title).
 
-It lives in ``checkpoints.sqlite`` beside LangGraph's tables, so sessions are listed without
-decoding checkpoints. ``owner`` is NULL for the local CLI user and for rows written before owners
+It lives beside LangGraph's tables (``checkpoints.sqlite`` under PLAIT_HOME, or PostgreSQL when
+``sessions_url`` is set; see ``backend``), so sessions are listed without decoding checkpoints. ``owner`` is NULL for the local CLI user and for rows written before owners
 existed; the server stores the id of the API key that created the session.
 """
 
@@ -14,28 +14,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from plait.agents.sessions.backend import SqliteBackend, backend_for
 from plait.core.config import Settings
 from plait.core.errors import InputError, NotFound
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS plait_sessions (
-    name TEXT PRIMARY KEY,
-    agent TEXT NOT NULL,
-    created REAL NOT NULL,
-    updated REAL NOT NULL,
-    turns INTEGER NOT NULL DEFAULT 0,
-    title TEXT NOT NULL DEFAULT '',
-    owner TEXT
-)"""
-
-_EXTRAS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS plait_turn_extras (
-    thread_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    digest TEXT NOT NULL,
-    extras TEXT NOT NULL,
-    PRIMARY KEY (thread_id, turn)
-)"""
 
 _COLUMNS = "name, agent, created, updated, turns, title, owner"
 
@@ -88,43 +69,30 @@ def resume_command(name: str, agent: str) -> str:
 
 
 def db_path(settings: Settings) -> Path:
+    """The SQLite file of the embedded backend (also the source of ``plait sessions migrate``)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     return settings.home / "checkpoints.sqlite"
 
 
 def db_exists(settings: Settings) -> bool:
-    return (settings.home / "checkpoints.sqlite").exists()
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    """Bring an older database up to the current schema (adds ``owner`` to pre-owner tables)."""
-    conn.execute(_SCHEMA)
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(plait_sessions)")}
-    if "owner" not in columns:
-        try:
-            conn.execute("ALTER TABLE plait_sessions ADD COLUMN owner TEXT")
-        except sqlite3.OperationalError as exc:  # another process added it between our check and now
-            if "duplicate column" not in str(exc):
-                raise
-    conn.execute(_EXTRAS_SCHEMA)
+    """Whether sessions were ever stored (always True on PostgreSQL once it is reachable)."""
+    return backend_for(settings).exists()
 
 
 def connect(settings: Settings) -> sqlite3.Connection:
-    conn = sqlite3.connect(db_path(settings), check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")
-    _migrate(conn)
-    conn.commit()
-    return conn
+    """A connection to the SQLite file under ``home`` (schema up to date), whatever ``sessions_url`` says."""
+    return SqliteBackend(settings.home).connect()
 
 
 def _query(settings: Settings, sql: str, args: tuple = ()) -> list[tuple]:
-    if not db_exists(settings):
-        return []
-    conn = connect(settings)
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
+    return backend_for(settings).query(sql, args)
+
+
+def _execute(settings: Settings, *statements: tuple[str, tuple]) -> None:
+    """Run ``(sql, args)`` statements in one transaction."""
+    with backend_for(settings).transaction() as tx:
+        for sql, args in statements:
+            tx.execute(sql, args)
 
 
 def touch(settings: Settings, name: str, agent: str, title: str = "", owner: str | None = None) -> None:
@@ -134,17 +102,13 @@ def touch(settings: Settings, name: str, agent: str, title: str = "", owner: str
     (``check_agent``, and the server's owner check).
     """
     now = time.time()
-    conn = connect(settings)
-    try:
-        with conn:
-            conn.execute(
-                f"INSERT INTO plait_sessions({_COLUMNS}) VALUES(?,?,?,?,1,?,?) "
-                "ON CONFLICT(name) DO UPDATE SET updated=excluded.updated, turns=turns+1, "
-                "title=CASE WHEN title='' THEN excluded.title ELSE title END",
-                (name, agent, now, now, title[:80], owner),
-            )
-    finally:
-        conn.close()
+    _execute(settings, (
+        # columns qualified: PostgreSQL finds a bare `turns` ambiguous beside `excluded`
+        f"INSERT INTO plait_sessions({_COLUMNS}) VALUES(?,?,?,?,1,?,?) "
+        "ON CONFLICT(name) DO UPDATE SET updated=excluded.updated, turns=plait_sessions.turns+1, "
+        "title=CASE WHEN plait_sessions.title='' THEN excluded.title ELSE plait_sessions.title END",
+        (name, agent, now, now, title[:80], owner),
+    ))
 
 
 def claim(settings: Settings, name: str, owner: str) -> bool:
@@ -153,13 +117,9 @@ def claim(settings: Settings, name: str, owner: str) -> bool:
     The server calls it after the first turn of a session, since agents list sessions through
     ``touch`` without knowing who asked. A session that already has an owner keeps it.
     """
-    conn = connect(settings)
-    try:
-        with conn:
-            conn.execute("UPDATE plait_sessions SET owner=? WHERE name=? AND owner IS NULL", (owner, name))
-        row = conn.execute("SELECT owner FROM plait_sessions WHERE name=?", (name,)).fetchone()
-    finally:
-        conn.close()
+    with backend_for(settings).transaction() as tx:
+        tx.execute("UPDATE plait_sessions SET owner=? WHERE name=? AND owner IS NULL", (owner, name))
+        row = tx.execute("SELECT owner FROM plait_sessions WHERE name=?", (name,)).fetchone()
     return bool(row) and row[0] == owner
 
 
@@ -209,32 +169,23 @@ def list_sessions(settings: Settings, owner: str | None | _Any = ANY) -> list[Se
 def delete_session(settings: Settings, name: str) -> None:
     """Delete the session, its checkpoints and its stored extras; NotFound when it is not listed."""
     require_session(settings, name)
-    conn = connect(settings)
-    try:
-        with conn:
-            conn.execute("DELETE FROM plait_sessions WHERE name=?", (name,))
-            for table in ("checkpoints", "writes", "plait_turn_extras"):
-                try:
-                    conn.execute(f"DELETE FROM {table} WHERE thread_id=?", (name,))
-                except sqlite3.OperationalError:
-                    pass  # LangGraph tables not created yet
-    finally:
-        conn.close()
+    backend = backend_for(settings)
+    if backend.kind == "sqlite":
+        backend.saver().conn.close()  # makes LangGraph's tables if no turn ever ran
+    tables = (*backend.checkpoint_tables, "plait_turn_extras")
+    _execute(settings, ("DELETE FROM plait_sessions WHERE name=?", (name,)),
+             *((f"DELETE FROM {table} WHERE thread_id=?", (name,)) for table in tables))
 
 
 # -- per-turn extras (citations, gate decision) of assistant replies, for reopened chats ----------------
 def save_turn_extras(settings: Settings, name: str, turn: int, digest: str, extras: dict) -> None:
     """Keep the JSON ``extras`` of message ``turn`` (its index in the session's history) of ``name``;
     ``digest`` identifies the message text they belong to, so a changed message does not show stale ones."""
-    conn = connect(settings)
-    try:
-        with conn:
-            conn.execute(
-                "INSERT OR REPLACE INTO plait_turn_extras(thread_id, turn, digest, extras) VALUES(?,?,?,?)",
-                (name, int(turn), digest, json.dumps(extras, default=str)),
-            )
-    finally:
-        conn.close()
+    _execute(settings, (
+        "INSERT INTO plait_turn_extras(thread_id, turn, digest, extras) VALUES(?,?,?,?) "
+        "ON CONFLICT(thread_id, turn) DO UPDATE SET digest=excluded.digest, extras=excluded.extras",
+        (name, int(turn), digest, json.dumps(extras, default=str)),
+    ))
 
 
 def turn_extras(settings: Settings, name: str) -> dict[int, tuple[str, dict[str, Any]]]:
