@@ -50,7 +50,12 @@ def _imports(tree: ast.Module, source: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def extract(source: str, allowed: tuple[str, ...] | list[str] = DEFAULT_ALLOWED) -> list[Extracted]:
+def extract(source: str, allowed: tuple[str, ...] | list[str] = DEFAULT_ALLOWED, *,
+            reject: str = "function") -> list[Extracted]:
+    """The file's extractable functions. A function using a package outside ``allowed`` is skipped
+    (``reject="function"``), or empties the whole file (``reject="file"``, the UnitCoder release)."""
+    if reject not in ("function", "file"):
+        raise ValueError(f"reject must be 'function' or 'file', got {reject!r}")
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
@@ -81,6 +86,8 @@ def extract(source: str, allowed: tuple[str, ...] | list[str] = DEFAULT_ALLOWED)
         used = sorted({imports[name] for name in free})
         packages = sorted({top for _, top in used} | local_pkgs)
         if not set(packages) <= allowed_set:
+            if reject == "file":
+                return []  # the release drops the file as soon as one function imports outside the list
             continue
         body = ast.get_source_segment(source, node) or ast.unparse(node)
         head = "\n".join(line for line, _ in used)
