@@ -206,7 +206,10 @@ def _safe_for_parse_expr(s: str) -> bool:
 
 
 def _parse(s: str) -> Any:
-    """LaTeX first, then sympy's expression parser (safe text only); the string itself on failure."""
+    """LaTeX first, then sympy's expression parser (safe text only); None on failure.
+
+    ToRA kept the raw string, and ``simplify(string - expr)`` then sympifies (``eval``s) it: an
+    answer like ``__import__('os').system(...)`` would run. An unparsed answer is simply not equal."""
     from latex2sympy2_extended import latex2sympy
 
     try:
@@ -220,7 +223,7 @@ def _parse(s: str) -> Any:
             return parse_expr(s.replace("^", "**"))
         except Exception:
             pass
-    return s
+    return None
 
 
 def symbolic_equal(a: str, b: str) -> bool:
@@ -228,6 +231,8 @@ def symbolic_equal(a: str, b: str) -> bool:
     from sympy import N, simplify
 
     x, y = _parse(a), _parse(b)
+    if x is None or y is None:
+        return False
     try:
         if simplify(x - y) == 0:
             return True
