@@ -150,3 +150,17 @@ def sessions_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     from plait.agents.sessions.backend import close_backends
 
     close_backends()  # the database is per test: drop this process's pool on it
+
+
+@pytest.fixture
+def run_plait_sessions(run_plait, sessions_backend):  # run_plait: tests/cli/conftest.py
+    """``run_plait`` on both session backends (it drops PLAIT_* from the environment, so the
+    PostgreSQL URL is passed on explicitly)."""
+    url = os.environ.get("PLAIT_SESSIONS_URL")
+    if sessions_backend == "sqlite" or not url:
+        return run_plait
+
+    def run(*args, extra_env=None, **kwargs):
+        return run_plait(*args, extra_env={"PLAIT_SESSIONS_URL": url, **(extra_env or {})}, **kwargs)
+
+    return run

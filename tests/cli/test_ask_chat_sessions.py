@@ -26,7 +26,8 @@ def test_ask_plain_prints_answer_and_sources(run_plait, tmp_path):
     assert "Echo: green tea temperature" in out and "tea.md" in out and "Sources" in out
 
 
-def test_chat_session_survives_the_process(run_plait):
+def test_chat_session_survives_the_process(run_plait_sessions):
+    run_plait = run_plait_sessions  # SQLite and PostgreSQL
     first = run_plait("chat", "--session", "s1", "--retrieve", "never", input="hello there\n")
     assert "Echo: hello there" in first.stdout
     run_plait("chat", "--session", "s1", "--retrieve", "never", input="second message\n/exit\nnot sent\n")
@@ -39,7 +40,8 @@ def test_chat_session_survives_the_process(run_plait):
     assert json.loads(run_plait("sessions", "list", "--json").stdout) == []
 
 
-def test_unknown_session_is_a_clear_error(run_plait):
+def test_unknown_session_is_a_clear_error(run_plait_sessions):
+    run_plait = run_plait_sessions  # SQLite and PostgreSQL
     proc = run_plait("sessions", "show", "nope", check=False)
     assert proc.returncode == 1 and "no session named 'nope'" in proc.stderr
 
