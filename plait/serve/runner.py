@@ -23,6 +23,7 @@ from plait.core.config import Settings
 from plait.core.errors import InputError, NotFound
 from plait.serve.cache import AgentCache
 from plait.serve.locks import SessionLocks
+from plait.serve.turnlock import turn_locks_for
 
 # \Z, not $: "$" also matches before a trailing newline, which let "abc\n" in as a second "abc"
 SESSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+-]{0,199}\Z")
@@ -92,7 +93,8 @@ class AgentPool:
         self.settings = settings
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plait-agent")
         self.agents = AgentCache(agent_cache)
-        self.locks = SessionLocks(session_queue)
+        # cross-process layer: replicas sharing the sessions store never interleave a session's turns
+        self.locks = SessionLocks(session_queue, cross=turn_locks_for(settings))
         self._lock = threading.Lock()
         self._model = None
         self._embedder = None
