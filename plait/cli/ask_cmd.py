@@ -26,6 +26,8 @@ def ask(
         "--collection", help="answer from this Chroma collection (default: [retrieval] collection)")] = None,
     answer_mode: Annotated[Optional[str], typer.Option(
         "--answer-mode", help="grounded | extractive | generate (default: [rag] answer_mode; grounded for llamacpp/ models)")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(
+        "--max-tokens", min=1, help="cap the generated tokens (default: 128 for llamacpp/ models, else the backend's)")] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Answer QUESTION from the ingested documents, with numbered citations (streamed as generated)."""
@@ -39,6 +41,8 @@ def ask(
     options: dict = {"retrieve": retrieve} if retrieve else {}
     if answer_mode:
         options["answer_mode"] = answer_mode
+    if max_tokens:
+        options["max_tokens"] = max_tokens
     if tool:
         from plait.agents.tooling import resolve_tools
 

@@ -27,17 +27,27 @@ def _rows_out(rows: list[dict[str, Any]], json_out: bool, columns: tuple[str, ..
 
 
 def models_list(json_out: JsonOption = False) -> None:
-    """Chat-model and embedder backends (use as PREFIX/NAME), and the configured ones."""
+    """Chat-model and embedder backends (use as PREFIX/NAME), the configured ones, and the local GGUF
+    models (packaged, named in [models.NAME], or shipped inside installed packages)."""
     from plait.core.config import load_settings
     from plait.core.host import get_host
+    from plait.core.models.llamacpp import local_models
 
     host, settings = get_host(), load_settings()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for kind, registry, configured in (("chat", host.models, settings.model), ("embedder", host.embedders, settings.embedder)):
         for name in registry.names():
             rows.append({"kind": kind, "backend": name, "plugin": registry.entry(name).plugin,
                          "configured": configured if configured.partition("/")[0] == name else None})
-    _rows_out(rows, json_out, ("kind", "backend", "plugin", "configured"))
+    local = [{"kind": "local", "backend": "llamacpp", **row,
+              "configured": settings.model if settings.model == row["model"] else None}
+             for row in local_models(settings)]
+    if json_out:
+        print_json(rows + local)
+        return
+    _rows_out(rows, False, ("kind", "backend", "plugin", "configured"))
+    console.print("\nLocal GGUF models (use as --model MODEL):")
+    _rows_out(local, False, ("model", "source", "path", "configured"))
 
 
 def tools_list(json_out: JsonOption = False) -> None:

