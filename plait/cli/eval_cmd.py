@@ -11,9 +11,22 @@ import typer
 from plait.cli.common import JsonOption, console, print_json, subgroup
 
 
+SPLITS = ("tune", "test", "all")
+SplitOption = Annotated[str, typer.Option(
+    "--split", help='tune | test | all: only the lines whose "split" field is this (choose settings on tune, '
+                    "report test); all takes every line")]
+
+
+def _split(split: str) -> str | None:
+    if split not in SPLITS:
+        raise typer.BadParameter(f"{split!r} is not one of {', '.join(SPLITS)}", param_hint="--split")
+    return None if split == "all" else split
+
+
 def rag(
-    data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question": ..., "gold_sources": [file names]}')],
+    data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question": ..., "gold_sources": [file names], "split": "tune"|"test"}')],
     k: Annotated[int, typer.Option("--k", min=1, help="hits per question")] = 5,
+    split: SplitOption = "all",
     json_out: JsonOption = False,
 ) -> None:
     """Hit rate at k and MRR of retrieval over the current store, on your own questions."""
@@ -23,20 +36,21 @@ def rag(
     from plait.retrieval.evaluate import evaluate, load_eval_data
     from plait.retrieval.retrieve import Retriever
 
-    items = load_eval_data(data)
+    items = load_eval_data(data, split=_split(split))
     settings = load_settings()
     retriever = Retriever(settings, get_embedder(None, settings))
     if retriever.count() == 0:
         raise InputError(f"the store under {settings.home} is empty; run `plait ingest PATH` first")
     result = evaluate(retriever, items, k)
     if json_out:
-        print_json({key: result[key] for key in ("hit_rate", "mrr", "k", "questions")})
+        print_json({**{key: result[key] for key in ("hit_rate", "mrr", "k", "questions")}, "split": split})
         return
     for d in result["details"]:
         mark = f"rank {d['rank']}" if d["rank"] else "miss"
         console.print(f"{mark:>8}  {d['question']}", highlight=False, markup=False)
     console.print(
-        f"hit rate@{k} {result['hit_rate']:.3f}, MRR {result['mrr']:.3f} over {result['questions']} questions",
+        f"hit rate@{k} {result['hit_rate']:.3f}, MRR {result['mrr']:.3f} over {result['questions']} questions"
+        + ("" if split == "all" else f" (split {split})"),
         highlight=False,
     )
 
@@ -45,6 +59,7 @@ def calibrate(
     data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question", "answerable": bool} (answerable from the store or not)')],
     k: Annotated[Optional[int], typer.Option("--k", min=1, help="hits per question (default top_k)")] = None,
     write: Annotated[bool, typer.Option("--write/--no-write", help="store min_score in ./plait.toml")] = True,
+    split: SplitOption = "all",
     json_out: JsonOption = False,
 ) -> None:
     """Pick the reject threshold (min_score: below it a hit does not count as found) that maximises F1
@@ -53,6 +68,11 @@ def calibrate(
     from plait.core.io import read_jsonl
 
     rows = read_jsonl(data, what="calibration", required=("question", "answerable"), allow_empty=False)
+    part = _split(split)
+    if part is not None:
+        rows = [r for r in rows if r.get("split") == part]
+        if not rows:
+            raise InputError(f'{data} has no questions with "split": "{part}"; add the field to its lines or use --split all')
     for no, row in enumerate(rows, 1):
         if not isinstance(row["answerable"], bool):
             raise InputError(f"{data}: row {no}: answerable must be true or false, got {row['answerable']!r}")
