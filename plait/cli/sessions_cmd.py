@@ -1,4 +1,4 @@
-"""``plait sessions list|show|delete``."""
+"""``plait sessions list|show|delete|migrate``."""
 
 from __future__ import annotations
 
@@ -61,9 +61,27 @@ def delete(
     console.print(f"deleted session {name}")
 
 
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="PostgreSQL URL to copy the SQLite sessions into")],
+    json_out: JsonOption = False,
+) -> None:
+    """Copy the SQLite sessions under PLAIT_HOME into PostgreSQL (sessions already there are skipped)."""
+    from plait.agents.sessions.migrate import migrate_to
+    from plait.core.redact import redact_text
+
+    report = migrate_to(settings_for(), to)
+    if json_out:
+        print_json(report.to_json())
+        return
+    console.print(f"copied {report.copied} sessions to {redact_text(to)}, skipped {report.skipped} already there")
+    if report.copied or report.skipped:
+        console.print(f"use them with PLAIT_SESSIONS_URL={redact_text(to)} (or sessions_url in plait.toml)")
+
+
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="List, show and delete chat sessions.", no_args_is_help=True)
+    group = typer.Typer(help="List, show, delete and migrate chat sessions.", no_args_is_help=True)
     group.command("list")(list_)
     group.command("show")(show)
     group.command("delete")(delete)
+    group.command("migrate")(migrate)
     app.add_typer(group, name="sessions")

@@ -275,7 +275,12 @@ def backend_for(settings: Settings) -> SessionsBackend:
             f"sessions_url {redact_text(url)!r} is not a PostgreSQL URL; use postgresql://USER@HOST:PORT/DB "
             "(PLAIT_SESSIONS_URL or sessions_url in plait.toml), or unset it for SQLite under PLAIT_HOME"
         )
-    with _postgres_lock:  # one pool per URL and process
+    return postgres_backend(url)
+
+
+def postgres_backend(url: str) -> PostgresBackend:
+    """The process's PostgreSQL backend on ``url`` (one pool per URL and process)."""
+    with _postgres_lock:
         if url not in _postgres:
             _postgres[url] = PostgresBackend(url)
         return _postgres[url]
