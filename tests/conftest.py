@@ -8,7 +8,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-pytest_plugins = ["postgres_support"]  # throwaway PostgreSQL: postgres_url, fresh_postgres_db
+pytest_plugins = ["postgres_support", "chroma_support"]  # throwaway PostgreSQL: postgres_url, fresh_postgres_db; `chroma run`: chroma_server_url
 
 
 @pytest.fixture(autouse=True)
