@@ -65,8 +65,12 @@ def test_mine_run_over_the_elastic_stub_writes_a_cited_pile(plait_host, plait_cl
         ("d1", "https://example.org/hawking"), ("d2", "books/hawking.txt")}
 
 
-def test_ingest_pile_then_ask_collection_cites_original_urls(plait_host, plait_cli, corpus_file, seeds_file, tmp_path):
+def test_ingest_pile_then_ask_collection_cites_original_urls(plait_host, plait_cli, corpus_file, seeds_file, tmp_path,
+                                                             monkeypatch):
     plait_host(model=ScriptedChatModel(default=scripted_reply))
+    # the test embedder (scripted/hash) has no semantics, so its cosines sit below the default
+    # reject threshold; this test is about provenance, not relevance
+    monkeypatch.setenv("PLAIT_MIN_SCORE", "0")
     index, out = tmp_path / "index", tmp_path / "out"
     assert plait_cli("mine", "index", str(corpus_file), "--out", str(index)).exit_code == 0
     assert plait_cli("mine", "run", "--seeds", str(seeds_file), "--corpus", str(index), "--out", str(out),
