@@ -178,13 +178,18 @@ _COUNTS: dict[tuple[str, str], tuple[float, str, int]] = {}  # key -> (checked a
 def chunk_count(settings: Settings, collection_name: str, collection) -> int:
     """The collection's chunk count, re-read when ingestion ran or every COUNT_TTL seconds.
 
-    Chroma's ``count()`` costs milliseconds on a large store; a question should not pay it.
+    Chroma's ``count()`` costs milliseconds on a large embedded store; a question should not pay
+    it. With a Chroma server (``chroma_url``) it is re-read every time (see below).
     """
     key = (str(settings.home), _stem(settings, collection_name))
     gen = read_generation(settings, collection_name)
     now = time.monotonic()
     seen = _COUNTS.get(key)
-    if seen is None or seen[1] != gen or now - seen[0] > COUNT_TTL:
+    # A Chroma server is also written by processes on other machines, whose ingestion bumps no
+    # generation under this PLAIT_HOME: count on every question (one HTTP call) so every replica
+    # sees an ingest at its next question.
+    ttl = 0.0 if settings.chroma_url else COUNT_TTL
+    if seen is None or seen[1] != gen or now - seen[0] > ttl:
         seen = (now, gen, collection.count())
         _COUNTS[key] = seen
     return seen[2]
