@@ -202,6 +202,11 @@ def _call(src: str) -> str:
     return "dict(" + ", ".join(f"{k}={v!r}" for k, v in value.items()) + ")"
 
 
+def examples_str(inputs_src: list[str]) -> str:
+    """Literal inputs as the published test set's ``example_str`` (``examples = [dict(...), ...]``)."""
+    return "examples = [\n" + "".join(f"    {_call(src)},\n" for src in inputs_src) + "]\n"
+
+
 EXCEPTION_MARKER = "<|EXCEPTION|>"
 
 
@@ -267,33 +272,53 @@ def score_program(code: str, ref: dict[str, Any], backend: str | None = None) ->
 
 
 def evaluate(preds: list[dict[str, Any]], refs: list[dict[str, Any]], *, backend: str | None = None, workers: int = 2,
-             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    by_id = {}
+             progress: Callable[[int], None] | None = None, samples: int = 1) -> dict[str, Any]:
+    """Score up to ``samples`` (K) predictions per reference: the first K lines of each id in file
+    order; a missing one counts as a wrong sample. Reports pass@1..K with :func:`pass_at_k`
+    (n = K samples per problem); ``accuracy`` is pass@1, ``correct`` the problems any sample solved."""
+    if samples < 1:
+        raise InputError(f"--samples must be 1 or more, got {samples}")
+    by_id: dict[str, list[dict[str, Any]]] = {}
     for p in preds:
-        by_id.setdefault(str(p["id"]), p)
-    items: list[dict[str, Any] | None] = [None] * len(refs)
+        by_id.setdefault(str(p["id"]), []).append(p)
+    jobs = [(i, j) for i in range(len(refs)) for j in range(samples)]
+    scored: dict[tuple[int, int], dict[str, Any]] = {}
 
-    def one(i: int) -> None:
+    def one(job: tuple[int, int]) -> None:
+        i, j = job
         ref = refs[i]
-        pred = by_id.get(str(ref["id"]))
+        got = by_id.get(str(ref["id"]), [])
+        pred = got[j] if j < len(got) else None
         if pred is None or not isinstance(pred.get("code"), str):
-            items[i] = {"id": ref["id"], "correct": False, "matched": 0, "total": len(ref["example_outputs"]), "status": "missing"}
+            scored[job] = {"id": ref["id"], "correct": False, "matched": 0, "total": len(ref["example_outputs"]), "status": "missing"}
         else:
-            items[i] = score_program(pred["code"], ref, backend)
-        if progress:
+            scored[job] = score_program(pred["code"], ref, backend)
+        if progress and j == samples - 1:
             progress(1)
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        list(pool.map(one, range(len(refs))))
-    done = [x for x in items if x is not None]
-    correct = sum(x["correct"] for x in done)
-    cases = sum(x["total"] for x in done)
+        list(pool.map(one, jobs))
+    done = []
+    for i in range(len(refs)):
+        runs = [scored[(i, j)] for j in range(samples)]
+        best = max(runs, key=lambda x: (x["correct"], x["matched"]))
+        item = {**best, "samples": samples, "n_correct": sum(x["correct"] for x in runs)}
+        if samples > 1:
+            item["sample_results"] = [{"sample": j, **{k: x.get(k) for k in ("correct", "matched", "status")}}
+                                      for j, x in enumerate(runs)]
+        done.append(item)
+    flat = [scored[job] for job in jobs]
+    cases = sum(x["total"] for x in flat)
+    pass_k = {str(k): (sum(pass_at_k(samples, x["n_correct"], k) for x in done) / len(done) if done else 0.0)
+              for k in range(1, samples + 1)}
     return {
-        "accuracy": correct / len(done) if done else 0.0,
+        "accuracy": pass_k["1"],
         "n": len(done),
-        "correct": correct,
-        "missing": sum(x["status"] == "missing" for x in done),
-        "case_accuracy": (sum(x["matched"] for x in done) / cases) if cases else 0.0,
-        "backends": sorted({x["backend"] for x in done if x.get("backend")}),
+        "correct": sum(x["n_correct"] > 0 for x in done),
+        "missing": sum(x["status"] == "missing" for x in flat),
+        "case_accuracy": (sum(x["matched"] for x in flat) / cases) if cases else 0.0,
+        "samples": samples,
+        "pass_at_k": pass_k,
+        "backends": sorted({x["backend"] for x in flat if x.get("backend")}),
         "items": done,
     }

@@ -19,6 +19,7 @@ import typer
 from plait.cli.common import JsonOption, ModelOption, console, deprecated, pick, print_json, settings_for, subgroup
 from plait.core.errors import InputError
 from plait.core.io import atomic_write_json, read_jsonl, write_jsonl
+from plait.core.presets import preset_option
 
 BackendOption = Annotated[Optional[str], typer.Option("--backend", "-b", help="sandbox backend (default: strongest available)")]
 RoundsOption = Annotated[int, typer.Option("--rounds", "-R", help="fix rounds at most")]
@@ -28,6 +29,7 @@ OldKOption = Annotated[Optional[int], typer.Option("--k", "-k", hidden=True)]
 ExecutorOption = Annotated[str, typer.Option("--executor", "-e", help="local (threads) or ray (Ray Data)")]
 ConcurrencyOption = Annotated[Optional[int], typer.Option("--concurrency", "-c", help="model requests / sandbox runs in flight (default \\[pipeline] concurrency or 8)")]
 RayAddressOption = Annotated[Optional[str], typer.Option("--ray-address", help="with --executor ray: the cluster to join (auto, ray://head:10001); default: start a local one")]
+PresetOption = preset_option()
 
 
 def _data(data: Optional[Path], legacy: Optional[Path], command: str) -> Path:
@@ -55,51 +57,68 @@ def eval_case2code(
     backend: BackendOption = None,
     workers: Annotated[int, typer.Option("--workers", help="sandbox runs in parallel")] = 2,
     out: Annotated[Optional[Path], typer.Option("--out", help="write one JSONL line per reference item here")] = None,
+    samples: Annotated[Optional[int], typer.Option("--samples", help="predictions scored per reference (the first K lines of each id); reports pass@1..K (default: the preset's, 1)")] = None,
+    preset: PresetOption = None,
     as_json: JsonOption = False,
     legacy_pred: Annotated[Optional[Path], typer.Argument(hidden=True, metavar="[PRED]")] = None,
 ) -> None:
     """Score predicted programs: run each on every stored input in the sandbox and compare return
-    reprs and exception texts exactly with the recorded outputs."""
+    reprs and exception texts exactly with the recorded outputs. With --samples K, pass@1..K
+    (the unbiased estimator over K samples per problem)."""
     from plait.plugins.codeverify.case2code import evaluate
+    from plait.plugins.codeverify.case2code_presets import effective
 
+    settings = effective(preset, samples=samples)
     pred = _data(data, legacy_pred, "plait eval case2code")
     refs = read_jsonl(ref, what="reference", required=["id", "func_name", "example_str", "example_outputs"])
     preds = read_jsonl(pred, what="prediction", required=["id", "code"])
     with _progress(len(refs), "case2code") as bar:
-        summary = evaluate(preds, refs, backend=backend, workers=workers, progress=bar.update)
+        summary = evaluate(preds, refs, backend=backend, workers=workers, progress=bar.update, samples=int(settings["samples"]))
+    summary = {**summary, "preset": settings["preset"], "settings": {"samples": settings["samples"]}}
     if out:
         write_jsonl(out, summary["items"])
     if as_json:
         print_json(summary)
         return
-    console.print(f"accuracy {summary['accuracy']:.3f} ({summary['correct']}/{summary['n']}), "
+    passes = ", ".join(f"pass@{k} {v:.3f}" for k, v in summary["pass_at_k"].items())
+    console.print(f"accuracy {summary['accuracy']:.3f} ({summary['correct']}/{summary['n']}), {passes}, "
                   f"case accuracy {summary['case_accuracy']:.3f}, missing {summary['missing']}, "
-                  f"backend {', '.join(summary['backends']) or '-'}", highlight=False)
+                  f"backend {', '.join(summary['backends']) or '-'}, preset {summary['preset']}", highlight=False)
 
 
 def synth_case2code(
     out: Annotated[Path, typer.Option("--out", help="output directory (case2code.jsonl, stats.json; the resumable run in runs/)")],
     data: Annotated[Optional[Path], typer.Option("--data", help='code corpus, JSONL lines {"id", "content"}')] = None,
     model: ModelOption = None,
-    inputs: Annotated[int, typer.Option("--inputs", help="example inputs asked per function")] = 10,
+    inputs: Annotated[Optional[int], typer.Option("--inputs", help="example inputs asked per function (default: the preset's, 10)")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", help="use only the first N corpus rows")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="seed of the prompt-template choice")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="seed of the prompt rendering (template, shown cases, part order)")] = 0,
     backend: BackendOption = None,
     executor: ExecutorOption = "local",
     concurrency: ConcurrencyOption = None,
     ray_address: RayAddressOption = None,
+    preset: PresetOption = None,
+    input_mode: Annotated[Optional[str], typer.Option("--input-mode", help="literal (parse dict literals, never run) or executed (run the model's `examples = [...]` code in the sandbox); default: the preset's")] = None,
+    render: Annotated[Optional[str], typer.Option("--render", help="prompt scheme: plait (5 templates, every case) or paper (the paper's pools, k of n cases shown); default: the preset's")] = None,
+    min_shown: Annotated[Optional[int], typer.Option("--min-shown", help="with --render paper: at least this many cases shown, k = randint(N, n); default: the preset's")] = None,
+    temperature: Annotated[Optional[float], typer.Option("--temperature", help="sampling temperature of the input writer (default: the preset's)")] = None,
     as_json: JsonOption = False,
     legacy_corpus: Annotated[Optional[Path], typer.Argument(hidden=True, metavar="[CORPUS]")] = None,
 ) -> None:
-    """Case2Code data: harvest self-contained functions, have the model write literal example inputs,
-    run them in the sandbox, keep functions with at least one non-raising case, render prompts.
-    Runs the `case2code` pipeline; a rerun with the same --out resumes it."""
+    """Case2Code data: harvest self-contained functions, have the model write example inputs (literals,
+    or generator code run in the sandbox), run the function on them in the sandbox, keep functions
+    with at least one non-raising case, render prompts. Runs the `case2code` pipeline; a rerun with
+    the same --out resumes it."""
+    from plait.plugins.codeverify.case2code_executed import require_sandbox
     from plait.plugins.codeverify.case2code_pipeline import case2code_pipeline
     from plait.plugins.codeverify.synth_front import corpus_source, engine_stats, first_seen, outputs, run_front, run_settings
 
     corpus = _data(data, legacy_corpus, "plait synth case2code")
     settings = run_settings(settings_for(model), out)
-    pipeline = case2code_pipeline(source=corpus_source(corpus), n_inputs=inputs, seed=seed, backend=backend)
+    pipeline = case2code_pipeline(source=corpus_source(corpus), n_inputs=inputs, seed=seed, backend=backend, preset=preset,
+                                  render=render, min_shown=min_shown, input_mode=input_mode, temperature=temperature)
+    if pipeline.config["input_mode"] == "executed":
+        require_sandbox(backend)
     options = {"data": str(corpus.resolve()), "model": settings.model, **pipeline.config}
     summary = run_front(pipeline, settings, out, options, executor=executor, concurrency=concurrency,
                         ray_address=ray_address, limit=limit, quiet=as_json)
@@ -113,14 +132,19 @@ def synth_case2code(
         "no_inputs": sum(r["status"] == "no_inputs" for r in rendered),
         "all_raised": sum(r["status"] == "all_raised" for r in rendered),
         "kept": len(records), "cases": sum(len(r["example_inputs"]) for r in records), "duplicates": duplicates,
-        "model": settings.model, "out": str(out / "case2code.jsonl"), **engine_stats(summary),
+        "held_out": sum(len(r.get("held_out", [])) for r in records),
+        "generator_errors": sum(bool(r.get("generator_error")) for r in rendered),
+        "model": settings.model, "out": str(out / "case2code.jsonl"), "preset": pipeline.config["preset"],
+        "settings": {k: pipeline.config[k] for k in ("render", "min_shown", "input_mode", "inputs", "temperature")},
+        **engine_stats(summary),
     }
     atomic_write_json(out / "stats.json", stats)
     if as_json:
         print_json(stats)
         return
     console.print(f"{stats['kept']} functions kept of {stats['functions']} harvested ({stats['cases']} cases; "
-                  f"{stats['no_inputs']} without usable inputs, {stats['all_raised']} where every case raised) -> {stats['out']}",
+                  f"{stats['no_inputs']} without usable inputs, {stats['all_raised']} where every case raised; "
+                  f"{stats['held_out']} held out; preset {stats['preset']}) -> {stats['out']}",
                   highlight=False)
     _say_errors(stats["errors"])
 
