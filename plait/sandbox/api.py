@@ -28,18 +28,33 @@ def _config() -> dict[str, Any]:
 
 
 def get_backend(name: str) -> Sandbox:
-    """The (cached) backend instance registered under ``name``, built by ``factory(ctx)``."""
+    """The (cached) backend instance registered under ``name``, built by ``factory(ctx)``.
+
+    ``name`` may carry a profile, ``docker@scientific``: the base backend's ``for_profile()``
+    builds that variant (see :mod:`plait.sandbox.profiles`)."""
+    from plait.sandbox.profiles import DEFAULT, split_spec
+
+    base, profile = split_spec(name)
+    if profile == DEFAULT:
+        name = base
     with _lock:
         if name not in _instances:
             from plait.core.context import Context
             from plait.core.host import get_host
 
             host = get_host()
-            if name not in host.sandboxes:
+            if base not in host.sandboxes:
                 known = ", ".join(available_backends(all=True)) or "none"
-                hint = host.sandboxes.hint(name) if host.sandboxes.hint else ""
-                raise NotFound(f"no sandbox backend named {name!r}; known: {known}" + (f"; {hint}" if hint else ""))
-            _instances[name] = host.sandboxes.get(name)(Context(_settings(), name=name, host=host))
+                hint = host.sandboxes.hint(base) if host.sandboxes.hint else ""
+                raise NotFound(f"no sandbox backend named {base!r}; known: {known}" + (f"; {hint}" if hint else ""))
+            if base not in _instances:
+                _instances[base] = host.sandboxes.get(base)(Context(_settings(), name=base, host=host))
+            if name != base:
+                make = getattr(_instances[base], "for_profile", None)
+                if make is None:
+                    raise NotFound(f"sandbox backend {base!r} has no profiles; use it without @{profile} "
+                                   "(profiles: docker@PROFILE, bubblewrap@PROFILE)")
+                _instances[name] = make(profile)
         return _instances[name]
 
 
@@ -62,14 +77,20 @@ def available_backends(*, all: bool = False) -> list[str]:
     return sorted(out, key=lambda n: (order.get(n, 50), n))
 
 
-def default_backend(*, allow_process: bool = False) -> str:
-    """The strongest usable backend: docker (engine + image), else bubblewrap, else an error."""
+def default_backend(*, allow_process: bool = False, profile: str | None = None) -> str:
+    """The strongest usable backend: docker (engine + image), else bubblewrap, else an error.
+
+    With a ``profile`` (``scientific``) the answer is a spec such as ``docker@scientific``: the
+    strongest backend that offers that profile's libraries here."""
+    from plait.sandbox.profiles import DEFAULT, with_profile
+
     config = _config()
     chosen = config.get("backend")
     if chosen:
-        return str(chosen)
+        return with_profile(str(chosen), profile)
     reasons = []
-    for name in PREFERENCE:
+    for base in PREFERENCE:
+        name = with_profile(base, profile)
         try:
             ok, why = get_backend(name).available()
         except NotFound:
@@ -77,6 +98,12 @@ def default_backend(*, allow_process: bool = False) -> str:
         if ok:
             return name
         reasons.append(f"{name}: {why}")
+    if (profile or DEFAULT) != DEFAULT:
+        raise Unavailable(
+            f"no sandbox offers the {profile} profile here (" + "; ".join(reasons) + "). Build its image "
+            f"(`plait sandbox build-image --profile {profile}`) or install the Debian packages named above "
+            "for bubblewrap; the process backend has no profiles"
+        )
     if allow_process or str(config.get("allow_process", "")).lower() in ("1", "true", "yes"):
         return "process"
     raise Unavailable(

@@ -1,5 +1,8 @@
 """The ``bubblewrap`` backend: new user, pid, net, mount, ipc, uts and cgroup namespaces.
 
+``bubblewrap@scientific`` is the same sandbox, usable only when the host's Debian python3 carries
+that profile's libraries (they live under /usr, which every run binds read-only).
+
 Read-only binds of /usr only (the interpreter and its stdlib; /usr/local hidden), a size-capped
 tmpfs work dir and /tmp, a fresh /proc showing only the sandbox's own processes, an empty
 environment for the launcher and exactly the requested one for the program. As root we also run
@@ -22,6 +25,7 @@ from plait.sandbox.types import ExecResult, Limits
 NOBODY = 65534
 WORKDIR = "/work"
 PYTHON = "/usr/bin/python3"
+PROFILE_ETC = ("/etc/alternatives", "/etc/matplotlibrc", "/etc/fonts")
 
 
 def _nproc_of(uid: int) -> int:
@@ -40,14 +44,44 @@ class BubblewrapSandbox:
     name = "bubblewrap"
     isolating = True
 
-    def __init__(self, config: dict | None = None):
+    def __init__(self, config: dict | None = None, profile: str = "minimal"):
         config = config or {}
+        self._config = config
         self.bwrap = config.get("bwrap") or shutil.which("bwrap") or "/usr/bin/bwrap"
         self.python = config.get("python", PYTHON)
         self.as_root = os.geteuid() == 0
+        self.profile = profile
+        if profile != "minimal":  # results name the profile: bubblewrap@scientific
+            self.name = f"bubblewrap@{profile}"
+        self._profile_ok: tuple[bool, str] | None = None
+
+    def for_profile(self, profile: str) -> "BubblewrapSandbox":
+        """The same backend, usable only when the host's /usr offers ``profile``'s libraries
+        (Debian's python3-* packages; /usr is bound read-only, /usr/local stays hidden)."""
+        return BubblewrapSandbox(self._config, profile)
 
     def available(self) -> tuple[bool, str]:
-        return _probe(self.bwrap, self.python, self.as_root)
+        ok, why = _probe(self.bwrap, self.python, self.as_root)
+        if not ok or self.profile == "minimal":
+            return ok, why
+        if self._profile_ok is None:
+            self._profile_ok = self._probe_profile()
+        return self._profile_ok
+
+    def _probe_profile(self) -> tuple[bool, str]:
+        # imported inside the sandbox itself, so what counts is what a sandboxed program sees
+        from plait.sandbox.profiles import get_profile, probe_source
+
+        profile = get_profile(self.profile)
+        res = self.run(["python3", "main.py"], files={"main.py": probe_source(profile).encode()}, stdin=b"",
+                       limits=Limits(timeout_s=120, memory_mb=1024), env={})
+        if res.status != "ok":
+            return False, f"the {profile.name} profile probe ended with {res.status}: {(res.detail or res.stderr)[-300:]}"
+        missing = res.stdout.split()
+        if missing:
+            return False, (f"the host's python3 lacks the {profile.name} profile's libraries; "
+                           f"install them: apt-get install {' '.join(missing)}")
+        return True, ""
 
     def _argv(self, limits: Limits) -> list[str]:
         size = str(limits.files_mb * harness.MB)
@@ -76,10 +110,16 @@ class BubblewrapSandbox:
         ]
         if os.path.exists("/etc/ld.so.cache"):
             argv += ["--ro-bind", "/etc/ld.so.cache", "/etc/ld.so.cache"]
+        if self.profile != "minimal":
+            # Debian's libraries reach BLAS/LAPACK through /etc/alternatives symlinks, its matplotlib
+            # reads /etc/matplotlibrc and fontconfig /etc/fonts: read-only, nothing else of /etc
+            argv += [a for path in PROFILE_ETC if os.path.exists(path) for a in ("--ro-bind", path, path)]
         argv += ["--remount-ro", "/"]  # the root bwrap builds is a tmpfs: freeze it after set-up
         return argv + [self.python, "-I", "-S", "-c", harness.BOOTSTRAP]
 
     def run(self, argv, *, files, stdin, limits, env) -> ExecResult:
+        if self.profile != "minimal" and "HOME" not in env:
+            env = {**env, "HOME": WORKDIR}  # nltk and matplotlib need a home; the work dir is the writable one
         group = None
         if self.as_root and cgroups.available():
             try:

@@ -27,7 +27,6 @@ import time
 from pathlib import Path
 
 from plait.sandbox import harness
-from plait.sandbox.image import DEFAULT_IMAGE
 from plait.sandbox.types import ExecResult, Limits
 
 USER = "65534:65534"
@@ -79,9 +78,15 @@ class DockerSandbox:
     name = "docker"
     isolating = True
 
-    def __init__(self, config: dict | None = None):
+    def __init__(self, config: dict | None = None, profile: str = "minimal"):
+        from plait.sandbox.profiles import DEFAULT, image_for
+
         config = config or {}
-        self.image = str(config.get("image", DEFAULT_IMAGE))
+        self._config = config
+        self.profile = profile
+        if profile != DEFAULT:  # results name the profile: docker@scientific
+            self.name = f"docker@{profile}"
+        self.image = image_for(profile, config)
         self.pool_size = int(config.get("docker_pool", 2))
         self.cpus = float(config.get("cpus", 1.0))
         self._client = None
@@ -93,6 +98,10 @@ class DockerSandbox:
         self._threads: list[threading.Thread] = []
         self._lifelines: dict[str, object] = {}  # container id -> its attached stdin (socket or SocketIO)
         atexit.register(self.close)
+
+    def for_profile(self, profile: str) -> "DockerSandbox":
+        """The same backend on the image of ``profile`` (``docker@scientific``)."""
+        return DockerSandbox(self._config, profile)
 
     # -- availability ---------------------------------------------------------------------
     @property
@@ -121,7 +130,8 @@ class DockerSandbox:
         from plait.sandbox.image import image_exists
 
         if not image_exists(self.client, self.image):
-            self._ok = (False, f"image {self.image} is missing; build it with `plait sandbox build-image`")
+            flag = "" if self.profile == "minimal" else f" --profile {self.profile}"
+            self._ok = (False, f"image {self.image} is missing; build it with `plait sandbox build-image{flag}`")
             return self._ok
         self._ok = (True, "")
         self._reap_orphans()
@@ -242,6 +252,8 @@ class DockerSandbox:
 
     # -- one run --------------------------------------------------------------------------
     def run(self, argv, *, files, stdin, limits: Limits, env) -> ExecResult:
+        if self.profile != "minimal" and "HOME" not in env:
+            env = {**env, "HOME": WORKDIR}  # as bubblewrap@PROFILE: nltk and matplotlib need a writable home
         start = time.monotonic()
         try:
             cid = self._take(self._key(limits))

@@ -1,9 +1,11 @@
 """Build the local Docker image of the sandbox (no registry needed): debootstrap + docker import.
 
-    plait sandbox build-image            # ~1 minute; idempotent (skips when the image exists)
+    plait sandbox build-image                        # ~1 minute; idempotent (skips when the image exists)
+    plait sandbox build-image --profile scientific   # + Debian's numpy, pandas, scipy, ... (several minutes)
 
-The root file system is Debian bookworm ``minbase`` with ``python3``, trimmed (docs, apt lists)
-and stripped of setuid/setgid bits, imported as ``plait-sandbox:bookworm``.
+The root file system is Debian bookworm ``minbase`` with ``python3`` (and the profile's Debian
+packages), trimmed (docs, apt lists) and stripped of setuid/setgid bits, imported as
+``plait-sandbox:bookworm`` (``plait-sandbox:scientific``). See :mod:`plait.sandbox.profiles`.
 """
 
 from __future__ import annotations
@@ -34,14 +36,16 @@ def image_exists(client, name: str) -> bool:
         return False
 
 
-def debootstrap(rootfs: Path, *, suite: str = "bookworm", mirror: str = MIRROR, log: Callable[[str], None] = print) -> None:
+def debootstrap(rootfs: Path, *, suite: str = "bookworm", mirror: str = MIRROR, packages: tuple[str, ...] = ("python3",),
+                log: Callable[[str], None] = print) -> None:
     if shutil.which("debootstrap") is None:
         raise Unavailable("debootstrap is not installed (apt-get install debootstrap)")
     if os.geteuid() != 0:
         raise Unavailable("debootstrap needs root; run `plait sandbox build-image` as root, or pass --rootfs DIR")
-    log(f"debootstrap {suite} into {rootfs} (about a minute)")
+    took = "about a minute" if len(packages) <= 1 else "several minutes"
+    log(f"debootstrap {suite} + {len(packages)} package(s) into {rootfs} ({took})")
     proc = subprocess.run(
-        ["debootstrap", "--variant=minbase", "--include=python3", suite, str(rootfs), mirror],
+        ["debootstrap", "--variant=minbase", "--include=" + ",".join(packages), suite, str(rootfs), mirror],
         capture_output=True, text=True,
     )
     if proc.returncode != 0:
@@ -64,19 +68,24 @@ def trim(rootfs: Path) -> None:
 def build_image(
     client,
     *,
-    name: str = DEFAULT_IMAGE,
+    name: str | None = None,
+    profile: str = "minimal",
     rootfs: Path | None = None,
     force: bool = False,
     log: Callable[[str], None] = print,
 ) -> str:
-    """Build (or keep) the image ``name``; returns its id."""
+    """Build (or keep) the image ``name`` (default: the profile's image); returns its id."""
+    from plait.sandbox.profiles import get_profile
+
+    chosen = get_profile(profile)
+    name = name or chosen.image
     if not force and image_exists(client, name):
         log(f"image {name} already present")
         return client.images.get(name).id
     with tempfile.TemporaryDirectory(prefix="plait-image-") as tmp:
         if rootfs is None:
             rootfs = Path(tmp) / "rootfs"
-            debootstrap(rootfs, log=log)
+            debootstrap(rootfs, packages=chosen.packages, log=log)
         trim(rootfs)
         tar_path = Path(tmp) / "rootfs.tar"
         log("packing the root file system")

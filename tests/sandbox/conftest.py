@@ -1,7 +1,8 @@
 """Sandbox test set-up: one parametrized ``backend`` fixture over every backend usable here.
 
 A backend that is missing is skipped with its reason, unless it is listed in
-``PLAIT_REQUIRE_SANDBOXES`` (CI sets ``docker,bubblewrap``): then its absence is a failure.
+``PLAIT_REQUIRE_SANDBOXES`` (CI sets ``docker,bubblewrap``): then its absence is a failure. A
+profile variant (``docker@scientific``) is required when its base backend is.
 """
 
 import os
@@ -21,7 +22,7 @@ def use_backend(name: str) -> str:
 
     ok, why = get_backend(name).available()
     if not ok:
-        if name in _required():
+        if name in _required() or name.partition("@")[0] in _required():
             pytest.fail(f"sandbox backend {name} is required (PLAIT_REQUIRE_SANDBOXES) but unavailable: {why}")
         pytest.skip(f"sandbox backend {name} unavailable here: {why}")
     return name

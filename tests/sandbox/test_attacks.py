@@ -22,6 +22,25 @@ from plait.sandbox.grading import grade
 
 FAST = Limits(timeout_s=5, memory_mb=128, output_bytes=100_000, pids=32, files_mb=10)
 
+# The same attacks in the scientific profile: its image (docker@scientific) must hold as the
+# minimal one does, and bubblewrap@scientific's extra read-only binds (/etc/alternatives, ...) must
+# not open a way out. These fixtures replace conftest's for this module only.
+from tests.sandbox.conftest import ALL, ISOLATING, use_backend  # noqa: E402
+
+
+def _ids(spec: str) -> str:
+    return spec.replace("@", "-")  # `-k docker-scientific` works; '@' is not allowed in -k
+
+
+@pytest.fixture(params=ALL + ["docker@scientific"], ids=_ids)
+def backend(request) -> str:
+    return use_backend(request.param)
+
+
+@pytest.fixture(params=ISOLATING + ["docker@scientific", "bubblewrap@scientific"], ids=_ids)
+def isolating_backend(request) -> str:
+    return use_backend(request.param)
+
 
 # -- resource attacks (every backend) -------------------------------------------------------------
 def test_cpu_loop(backend):

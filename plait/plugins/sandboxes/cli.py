@@ -42,7 +42,7 @@ def register(cli) -> None:
 
     BackendOpt = Annotated[
         Optional[str],
-        typer.Option("--backend", "-b", help="docker, bubblewrap or process (process = NO isolation); default: strongest available"),
+        typer.Option("--backend", "-b", help="docker, bubblewrap or process (process = NO isolation), optionally @PROFILE (docker@scientific); default: strongest available"),
     ]
     TimeoutOpt = Annotated[Optional[float], typer.Option("--timeout", help="wall-clock limit in seconds (default 10)")]
     MemoryOpt = Annotated[Optional[int], typer.Option("--memory", help="memory limit in MB (default 512)")]
@@ -140,14 +140,18 @@ def register(cli) -> None:
 
     @group.command("build-image")
     def build_image_cmd(
-        name: Annotated[Optional[str], typer.Option("--name", help="image name (default plait-sandbox:bookworm or [sandbox] image)")] = None,
+        name: Annotated[Optional[str], typer.Option("--name", help="image name (default: the profile's, plait-sandbox:bookworm or [sandbox] image)")] = None,
+        profile: Annotated[str, typer.Option("--profile", help="minimal (python3) or scientific (+ Debian's numpy, pandas, scipy, ...; used as docker@scientific)")] = "minimal",
         rootfs: Annotated[Optional[Path], typer.Option("--rootfs", help="use this prepared root file system instead of running debootstrap")] = None,
         force: Annotated[bool, typer.Option("--force", help="rebuild even if the image exists")] = False,
     ) -> None:
-        """Build the Docker sandbox image locally (debootstrap bookworm + python3, docker import)."""
+        """Build the Docker sandbox image locally (debootstrap bookworm + python3 [+ the profile's packages], docker import)."""
         from plait.core.errors import Unavailable
         from plait.sandbox.api import _config
-        from plait.sandbox.image import DEFAULT_IMAGE, build_image
+        from plait.sandbox.image import build_image
+        from plait.sandbox.profiles import get_profile, image_for
+
+        get_profile(profile)  # a bad name fails before Docker is asked anything
 
         try:
             import docker
@@ -156,6 +160,7 @@ def register(cli) -> None:
             client.ping()
         except Exception as exc:  # noqa: BLE001
             raise Unavailable(f"no Docker engine answers ({exc}); start dockerd (see .ci/start-services)") from None
-        image = name or str(_config().get("image", DEFAULT_IMAGE))
-        ident = build_image(client, name=image, rootfs=rootfs, force=force, log=lambda m: console.print(m, highlight=False))
+        image = name or image_for(profile, _config())
+        ident = build_image(client, name=image, profile=profile, rootfs=rootfs, force=force,
+                            log=lambda m: console.print(m, highlight=False))
         console.print(f"{image} {ident[:19]}", highlight=False)
