@@ -219,15 +219,16 @@ def code_verify(
 
 def synth_unitcoder(
     out: Annotated[Path, typer.Option("--out", help="output directory: passed/failed/polished.jsonl, trajectories.jsonl, stats.json; the resumable run in runs/")],
-    allowed: Annotated[Optional[str], typer.Option("--allowed", help="comma list of packages a function may import (default: a stdlib set)")] = None,
+    allowed: Annotated[Optional[str], typer.Option("--allowed", help="comma list of packages a function may import (default: the preset's; default preset: a stdlib set)")] = None,
     data: Annotated[Optional[Path], typer.Option("--data", help='code corpus, JSONL lines {"id", "content"}')] = None,
-    rounds: RoundsOption = 3,
-    candidates: CandidatesOption = 3,
+    rounds: Annotated[Optional[int], typer.Option("--rounds", "-R", help="fix rounds at most (default: the preset's, 3)")] = None,
+    candidates: Annotated[Optional[int], typer.Option("--candidates", help="fix candidates per round (default: the preset's, 3)")] = None,
     old_k: OldKOption = None,
     polish: Annotated[bool, typer.Option("--polish/--no-polish", help="polish passing functions")] = True,
     limit: Annotated[Optional[int], typer.Option("--limit", help="use only the first N corpus rows")] = None,
     model: ModelOption = None,
-    backend: BackendOption = None,
+    backend: Annotated[Optional[str], typer.Option("--backend", "-b", help="sandbox backend, optionally @PROFILE (docker@scientific); the preset's profile is added to a bare name (default: strongest offering it)")] = None,
+    preset: Annotated[Optional[str], typer.Option("--preset", help="default (plait's) or paper (the UnitCoder release's: 139-root allow-list, whole-file rejection, 2 passing fixes kept, paper polish, scientific sandbox); explicit flags win")] = None,
     executor: ExecutorOption = "local",
     concurrency: ConcurrencyOption = None,
     ray_address: RayAddressOption = None,
@@ -238,14 +239,23 @@ def synth_unitcoder(
     trajectories (passed / failed / polished) and pass rates per round. Runs the `unitcoder`
     pipeline; a rerun with the same --out resumes it."""
     from plait.plugins.codeverify.synth_front import corpus_source, engine_stats, first_seen, outputs, run_front, run_settings
-    from plait.plugins.codeverify.unitcoder import DEFAULT_ALLOWED, pass_rates
-    from plait.plugins.codeverify.unitcoder_pipeline import unitcoder_pipeline
+    from plait.plugins.codeverify.unitcoder import pass_rates
+    from plait.plugins.codeverify.unitcoder_pipeline import sandbox_spec, unitcoder_options, unitcoder_pipeline
 
     corpus = _data(data, legacy_corpus, "plait synth unitcoder")
-    packages = tuple(p.strip() for p in allowed.split(",") if p.strip()) if allowed else DEFAULT_ALLOWED
+    packages = tuple(p.strip() for p in allowed.split(",") if p.strip()) if allowed else None
+    k = old_k if old_k is not None else candidates
+    if old_k is not None:
+        deprecated("`--k/-k` (fix candidates)", "`--candidates`")
+    effective = unitcoder_options(preset, allowed=packages, rounds=rounds, candidates=k)
+    # resolved now, so a missing scientific sandbox is named before any model call
+    spec = sandbox_spec(backend, effective["sandbox_profile"])
+    if spec:  # an explicit --backend docker@minimal wins over the preset's profile: report what runs
+        from plait.sandbox.profiles import split_spec
+
+        effective["sandbox_profile"] = split_spec(spec)[1]
     settings = run_settings(settings_for(model), out)
-    pipeline = unitcoder_pipeline(settings, source=corpus_source(corpus), allowed=packages, rounds=rounds,
-                                  k=_candidates(candidates, old_k), polish=polish, backend=backend)
+    pipeline = unitcoder_pipeline(settings, source=corpus_source(corpus), options=effective, polish=polish, backend=spec)
     options = {"data": str(corpus.resolve()), "model": settings.model, **pipeline.config}
     summary = run_front(pipeline, settings, out, options, executor=executor, concurrency=concurrency,
                         ray_address=ray_address, limit=limit, quiet=as_json)
@@ -258,8 +268,10 @@ def synth_unitcoder(
     usage = Counter()
     for t in trajectories:
         usage.update(t.get("usage") or {})
-    stats = pass_rates(trajectories, summary["stages"][0]["rows_in"], rounds)
+    stats = pass_rates(trajectories, summary["stages"][0]["rows_in"], effective["rounds"])
+    shown = {key: (list(value) if isinstance(value, tuple) else value) for key, value in effective.items() if key != "preset"}
     stats.update(duplicates=duplicates, unverified=len(functions) - len(trajectories), model=settings.model, out=str(out),
+                 preset=effective["preset"], settings={**shown, "polish": polish, "backend": spec},
                  **engine_stats(summary, {"prompt": usage["prompt_tokens"], "completion": usage["completion_tokens"]}))
     atomic_write_json(out / "stats.json", stats)
     if as_json:
@@ -267,8 +279,8 @@ def synth_unitcoder(
         return
     rates = ", ".join(f"round {r}: {v:.2f}" for r, v in stats["pass_rate_by_round"].items())
     console.print(f"{stats['functions']} functions: {stats['passed']} passed ({stats['polished']} polished), "
-                  f"{stats['failed']} failed, {stats['no_tests']} without usable tests; pass rate {rates} -> {out}",
-                  highlight=False)
+                  f"{stats['failed']} failed, {stats['no_tests']} without usable tests; pass rate {rates} -> {out} "
+                  f"(preset {stats['preset']}, sandbox {spec or 'default'})", highlight=False)
     _say_errors(stats["errors"])
 
 

@@ -19,7 +19,7 @@ from plait.sandbox import Limits
 from plait.sandbox.grading import grade_unittest, unittest_ids
 
 _BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)```", re.S)
-LIMITS = Limits(timeout_s=20)
+LIMITS = Limits(timeout_s=20)  # the default preset's timeout_s
 
 
 def extract_code(text: str) -> str | None:
@@ -92,12 +92,22 @@ def _failures(result) -> tuple[str, int]:
 
 
 class UnitCoder:
-    """Builds and runs the graph for one model and sandbox backend."""
+    """Builds and runs the graph for one model and sandbox backend.
 
-    def __init__(self, model: ChatModel, *, backend: str | None = None, limits: Limits = LIMITS):
+    ``settings`` are a UnitCoder preset's effective values (``unitcoder_presets.PRESETS``):
+    ``keep_passing`` (passing fixes kept per round), the temperatures of the three model calls,
+    the polish ``polish_spec`` and the sandbox ``timeout_s``; missing keys take the default preset's.
+    """
+
+    def __init__(self, model: ChatModel, *, backend: str | None = None, limits: Limits | None = None,
+                 settings: dict[str, Any] | None = None):
+        from plait.plugins.codeverify.unitcoder_presets import PRESETS
+
+        self.settings = {**PRESETS["default"], **(settings or {})}
         self.model = model
         self.backend = backend
-        self.limits = limits
+        self.limits = limits or Limits(timeout_s=self.settings["timeout_s"])
+        self.keep_passing = max(1, int(self.settings["keep_passing"]))
         self.graph = self._build()
 
     # -- nodes ---------------------------------------------------------------------------------
@@ -114,7 +124,7 @@ class UnitCoder:
         task = f" for this task: {state['task']}" if state.get("task") else ""
         prompt = prompts.TESTS.format(task=task, code=state["code"], entry=state["entry"])
         attempts = state.get("test_attempts", 0) + 1
-        src = extract_code(self._ask(prompt, temperature=0.2 * attempts)[0])
+        src = extract_code(self._ask(prompt, temperature=self.settings["tests_temperature"] * attempts)[0])
         ids = unittest_ids(src) if src else []
         if src and not ids:
             src = as_unittest(src)
@@ -142,7 +152,8 @@ class UnitCoder:
         prompt = prompts.FIX.format(code=state["code"], tests=state["tests"], failures=state["failures"], entry=state["entry"])
         candidates = []
         best = None
-        for text in self._ask(prompt, n=state.get("k", 3), temperature=0.7):
+        kept: list[str] = []  # passing fixes kept this round (the first is the one carried on)
+        for text in self._ask(prompt, n=state.get("k", 3), temperature=self.settings["fix_temperature"]):
             code = extract_code(text)
             if code is None or not defines(code, state["entry"]):
                 candidates.append({"valid": False, "passed": False, "n_pass": 0})
@@ -153,21 +164,26 @@ class UnitCoder:
             if best is None or (res.passed, n_pass) > (best[0], best[1]):
                 best = (res.passed, n_pass, code, failures)
             if res.passed:
-                break  # first passing candidate wins
-        passed = bool(best and best[0])
-        record = {"round": rnd, "stage": "fix", "passed": passed, "candidates": candidates,
+                kept.append(code)
+                if len(kept) >= self.keep_passing:
+                    break  # enough passing fixes (default 1: the first one wins)
+        passed = bool(kept)
+        record = {"round": rnd, "stage": "fix", "passed": passed, "candidates": candidates, "kept": len(kept),
                   "pass_rate": sum(c["passed"] for c in candidates) / max(1, len(candidates))}
         out: dict[str, Any] = {"round": rnd, "history": state.get("history", []) + [record]}
-        if best is not None and (best[0] or best[1] > state.get("n_pass", 0)):
+        if passed:
+            out.update(code=kept[0], failures=best[3], n_pass=best[1])  # the first passing fix
+        elif best is not None and best[1] > state.get("n_pass", 0):
             out.update(code=best[2], failures=best[3], n_pass=best[1])  # only the code changes
         if passed:
-            out.update(status="passed", passed_round=rnd)
+            out.update(status="passed", passed_round=rnd, fixes=kept)
         elif rnd >= state.get("max_rounds", 3):
             out["status"] = "failed"
         return out
 
     def polish(self, state: UnitCoderState) -> dict[str, Any]:
-        text = self._ask(prompts.POLISH.format(code=state["code"], entry=state["entry"]))[0]
+        prompt = prompts.polish(state["code"], state["entry"], state.get("tests"), self.settings["polish_spec"])
+        text = self._ask(prompt, temperature=self.settings["polish_temperature"])[0]
         code = extract_code(text)
         ok = False
         if code and defines(code, state["entry"]) and code.strip() != state["code"].strip():
@@ -219,6 +235,6 @@ class UnitCoder:
         state: UnitCoderState = {
             "entry": entry, "task": task, "original": code, "code": code, "round": 0, "max_rounds": rounds,
             "k": k, "polish": polish, "status": "running", "history": [], "passed_round": None, "polished": None,
-            "test_attempts": 0,
+            "test_attempts": 0, "fixes": [],
         }
         return self.graph.invoke(state, {"recursion_limit": 8 + 2 * rounds})

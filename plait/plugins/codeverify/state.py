@@ -20,6 +20,7 @@ class UnitCoderState(TypedDict, total=False):
     status: str  # running | passed | failed | no_tests | polished
     passed_round: int | None  # the round at which the code first passed (0 = as given)
     polished: str | None
+    fixes: list[str]  # the passing fixes kept in the round that passed (up to keep_passing)
     history: list[dict[str, Any]]  # one record per test run / round
     failures: str  # what the last run reported
     n_pass: int

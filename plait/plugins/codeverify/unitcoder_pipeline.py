@@ -9,6 +9,9 @@
 calls go through the engine's retry policy (:func:`plait.pipeline.calls.call_model`) and their
 tokens are summed into the row's ``usage``. ``plait synth unitcoder`` and ``plait pipeline run
 unitcoder`` both run this pipeline.
+
+Its settings are a preset's (``unitcoder_presets.PRESETS``: ``default`` or ``paper``) with the
+caller's explicit values on top; every row and the pipeline's config name the preset.
 """
 
 from __future__ import annotations
@@ -19,18 +22,33 @@ from typing import Any
 
 from plait.core.models.base import ChatOptions, ChatResult, Message
 from plait.pipeline import Pipeline, Stage
-from plait.plugins.codeverify.unitcoder import DEFAULT_ALLOWED, extract
+from plait.plugins.codeverify.unitcoder import extract
 
 Row = dict[str, Any]
 NAME = "unitcoder"
 
 
-def extract_rows(batch: list[Row], allowed: tuple[str, ...]) -> list[list[Row]]:
+def extract_rows(batch: list[Row], allowed: tuple[str, ...], reject: str = "function") -> list[list[Row]]:
     return [
         [{"id": f"{row['id']}_{j}", "entry": fn.name, "packages": fn.packages, "original": fn.code}
-         for j, fn in enumerate(extract(str(row.get("content", "")), allowed))]
+         for j, fn in enumerate(extract(str(row.get("content", "")), allowed, reject=reject))]
         for row in batch
     ]
+
+
+def sandbox_spec(backend: str | None, profile: str | None) -> str | None:
+    """The sandbox backend spec for a preset's ``sandbox_profile``: ``--backend docker`` under the
+    scientific profile is ``docker@scientific``; an explicit ``docker@minimal`` wins; with no
+    backend, the strongest one offering the profile (None for the minimal profile: chosen per run)."""
+    from plait.sandbox.profiles import DEFAULT, with_profile
+
+    if backend:
+        return with_profile(backend, profile)
+    if (profile or DEFAULT) == DEFAULT:
+        return None
+    from plait.sandbox import default_backend
+
+    return default_backend(profile=profile)
 
 
 class _CountingModel:
@@ -54,8 +72,10 @@ class Verifier:
     """The ``verify`` stage function: one UnitCoder graph per worker thread, built on first use
     (so the object pickles to Ray actors without a model client in it)."""
 
-    def __init__(self, settings: Any, *, backend: str | None, rounds: int, k: int, polish: bool):
+    def __init__(self, settings: Any, *, backend: str | None, rounds: int, k: int, polish: bool,
+                 options: dict[str, Any] | None = None):
         self.settings, self.backend, self.rounds, self.k, self.polish = settings, backend, rounds, k, polish
+        self.options = dict(options or {})  # the preset's effective values (temperatures, keep_passing, ...)
         self._local = threading.local()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -71,7 +91,9 @@ class Verifier:
             from plait.plugins.codeverify.graph import UnitCoder
 
             model = _CountingModel(resolve_model("verify", None, self.settings), RetryPolicy.from_settings(self.settings))
-            self._local.coder, self._local.model = UnitCoder(model, backend=self.backend), model
+            backend = sandbox_spec(self.backend, self.options.get("sandbox_profile"))
+            coder = UnitCoder(model, backend=backend, settings=self.options)
+            self._local.coder, self._local.model = coder, model
         return self._local.coder, self._local.model
 
     def __call__(self, batch: list[Row]) -> list[Row]:
@@ -85,6 +107,7 @@ class Verifier:
                 "tests": state.get("tests"), "code": state.get("code"), "polished": state.get("polished"),
                 "status": state.get("status"), "passed_round": state.get("passed_round"),
                 "history": state.get("history", []), "backend": state.get("backend"), "usage": dict(model.usage),
+                "fixes": state.get("fixes", []), "preset": self.options.get("preset", "default"),
             })
         return out
 
@@ -104,29 +127,54 @@ def split_rows(batch: list[Row]) -> list[Row]:
     return out
 
 
-def unitcoder_pipeline(settings: Any, *, source: Any = None, allowed: tuple[str, ...] = DEFAULT_ALLOWED, rounds: int = 3,
-                       k: int = 3, polish: bool = True, backend: str | None = None) -> Pipeline:
-    """``settings`` gives the model of the verify stage (``settings.model``) and the retry policy."""
-    verifier = Verifier(settings, backend=backend, rounds=rounds, k=k, polish=polish)
+def unitcoder_options(preset: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A preset's effective settings with the explicit ``overrides`` (None = not given) on top."""
+    from plait.core.presets import resolve_preset
+    from plait.plugins.codeverify.unitcoder_presets import PRESETS
+
+    options = resolve_preset(PRESETS, preset, overrides, method="synth unitcoder")
+    options["allowed"] = tuple(options["allowed"])
+    options["polish_spec"] = tuple(options["polish_spec"])
+    return options
+
+
+def unitcoder_pipeline(settings: Any, *, source: Any = None, allowed: tuple[str, ...] | None = None, rounds: int | None = None,
+                       k: int | None = None, polish: bool = True, backend: str | None = None,
+                       preset: str | None = None, options: dict[str, Any] | None = None) -> Pipeline:
+    """``settings`` gives the model of the verify stage (``settings.model``) and the retry policy;
+    ``options`` (from :func:`unitcoder_options`) or ``preset`` + explicit values give the rest."""
+    if options is None:
+        options = unitcoder_options(preset, allowed=tuple(allowed) if allowed else None, rounds=rounds, candidates=k)
+    verifier = Verifier(settings, backend=backend, rounds=options["rounds"], k=options["candidates"], polish=polish,
+                        options=options)
+    config = {**options, "allowed": list(options["allowed"]), "polish_spec": list(options["polish_spec"]),
+              "polish": polish, "backend": backend}
     return Pipeline(
         NAME,
         [
-            Stage("extract", partial(extract_rows, allowed=tuple(allowed)), kind="flat_map", batch_size=64),
+            Stage("extract", partial(extract_rows, allowed=options["allowed"], reject=options["reject"]),
+                  kind="flat_map", batch_size=64),
             Stage("verify", verifier, resources="sandbox", batch_size=1),
             Stage("split", split_rows, batch_size=64),
         ],
         source=source,
         description="UnitCoder: functions from a code corpus verified (and repaired) against model-written unit tests",
-        config={"allowed": list(allowed), "rounds": rounds, "candidates": k, "polish": polish, "backend": backend},
+        config=config,
     )
 
 
 def registered(settings: Any) -> Pipeline:
-    """The ``unitcoder`` pipeline of ``plait pipeline run``; options from ``[unitcoder]`` in the config."""
+    """The ``unitcoder`` pipeline of ``plait pipeline run``; options from ``[unitcoder]`` in the
+    config (``preset = "paper"`` picks the paper's settings; keys given there win)."""
     table = settings.table("unitcoder")
     allowed = table.get("allowed")
     if isinstance(allowed, str):
         allowed = tuple(p.strip() for p in allowed.split(",") if p.strip())
-    return unitcoder_pipeline(settings, source=table.get("input"), allowed=tuple(allowed or DEFAULT_ALLOWED),
-                              rounds=int(table.get("rounds", 3)), k=int(table.get("candidates", 3)),
+    options = unitcoder_options(table.get("preset"), allowed=tuple(allowed) if allowed else None,
+                                rounds=_int(table.get("rounds")), candidates=_int(table.get("candidates")))
+    return unitcoder_pipeline(settings, source=table.get("input"), options=options,
                               polish=bool(table.get("polish", True)), backend=table.get("backend"))
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
