@@ -14,6 +14,12 @@ from serve_support import API_KEY, RunningServer, new_session
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 
+@pytest.fixture(autouse=True)
+def _both_backends(sessions_backend):
+    """Every test here runs on SQLite and on PostgreSQL (tests/postgres_support.py)."""
+    return sessions_backend
+
+
 @pytest.fixture
 def real_server(plait_home, monkeypatch):
     from plait.core.config import load_settings

@@ -13,6 +13,12 @@ A = {"Authorization": f"Bearer {KEY_A}"}
 B = {"Authorization": f"Bearer {KEY_B}"}
 
 
+@pytest.fixture(autouse=True)
+def _both_backends(sessions_backend):
+    """Every test here runs on SQLite and on PostgreSQL (tests/postgres_support.py)."""
+    return sessions_backend
+
+
 @pytest.fixture
 def two_key_server(settings, monkeypatch):
     from plait.core.config import load_settings
@@ -62,8 +68,23 @@ def test_the_owner_is_a_fingerprint_never_the_key(two_key_server):
     owner = get_session(two_key_server.settings, sid).owner
     assert owner and KEY_A not in owner
     _turn(url, B, new_session())
-    stored = b"".join(p.read_bytes() for p in two_key_server.settings.home.glob("checkpoints.sqlite*"))
+    stored = _everything_stored(two_key_server.settings)
+    assert owner.encode() in stored  # what is read below is really the store
     assert KEY_A.encode() not in stored and KEY_B.encode() not in stored
+
+
+def _everything_stored(settings) -> bytes:
+    """The sessions store's bytes: the SQLite files, or every row of PostgreSQL's session tables."""
+    if not settings.sessions_url:
+        return b"".join(p.read_bytes() for p in settings.home.glob("checkpoints.sqlite*"))
+    import psycopg
+
+    out = []
+    with psycopg.connect(settings.sessions_url) as conn:
+        for table in ("plait_sessions", "plait_turn_extras", "checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+            for row in conn.execute(f"SELECT * FROM {table}"):
+                out += [v if isinstance(v, bytes) else str(v).encode() for v in row]
+    return b"".join(out)
 
 
 def test_the_agent_gets_the_owner_and_a_client_cannot_choose_it(two_key_server):

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from serve_support import API_KEY, GATE, SOURCE, new_session
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+@pytest.fixture(autouse=True)
+def _both_backends(sessions_backend):
+    """Every test here runs on SQLite and on PostgreSQL (tests/postgres_support.py)."""
+    return sessions_backend
 
 
 def _chat(server, content, session, stream=False, **extra):
