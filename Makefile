@@ -11,6 +11,11 @@ export TOKENIZERS_PARALLELISM := false
 .install.stamp: pyproject.toml
 	$(PIP) install --quiet torch==2.13.0
 	$(PIP) install --quiet -e '.[all]'
+	@# a llama-cpp-python wheel built for another CPU crashes at the first token: rebuild it from source
+	$(PYTHON) -m plait.core.models.llamacpp_check || { rc=$$?; [ $$rc = 2 ] || { \
+	  $(PIP) install --quiet --no-cache-dir --force-reinstall --no-deps \
+	    "llama-cpp-python==$$($(PYTHON) -c 'import importlib.metadata as m; print(m.version("llama-cpp-python"))')" && \
+	  $(PYTHON) -m plait.core.models.llamacpp_check; }; }
 	touch $@
 
 install: .install.stamp
