@@ -7,7 +7,8 @@ processes sharing the sessions store need a second layer, picked from the sessio
   64-bit key hashed from the session name, held on a dedicated connection for the turn. The wait
   runs on psycopg's async connection, so the event loop keeps serving; PostgreSQL queues waiters
   first come first served. A replica that dies (even SIGKILL) drops its connection, and PostgreSQL
-  releases the lock with it.
+  releases the lock with it. Up to ``keep_idle`` connections are kept after their unlock for
+  later turns (a dead one is replaced).
 - SQLite (sessions under ``PLAIT_HOME``): an ``fcntl.flock`` on one file per session under
   ``PLAIT_HOME/locks/sessions/``, polled without blocking (backing off to 50 ms), so processes on
   one machine sharing a home take turns too. The kernel drops the lock when its holder dies.
@@ -47,9 +48,14 @@ def advisory_key(name: str) -> int:
 class PostgresTurnLocks:
     kind = "postgres"
 
-    def __init__(self, url: str, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, connect_timeout: int = 10, keep_idle: int = 8) -> None:
         self.url = url
         self.connect_timeout = connect_timeout
+        # connections whose lock was released are kept for the next turns: a new connection per
+        # turn costs a PostgreSQL backend start (~8 ms here), more than the lock itself
+        self.keep_idle = keep_idle
+        self._idle: list = []
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def _connect(self):
         import psycopg
@@ -65,20 +71,48 @@ class PostgresTurnLocks:
                 "there or fix PLAIT_SESSIONS_URL (sessions_url in plait.toml)"
             ) from None
 
-    async def acquire(self, name: str) -> Release:
-        key = advisory_key(name)
-        conn = await self._connect()
+    def _reusable(self) -> list:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # an async connection belongs to the loop that opened it
+            self._idle, self._loop = [], loop
+        return self._idle
+
+    async def _lock(self, conn, key: int) -> None:
         try:
             await conn.execute("SELECT pg_advisory_lock(%s)", (key,))
         except BaseException:
             await asyncio.shield(_abandon(conn))  # cancelled while queued: leave PostgreSQL's queue
             raise
 
+    async def acquire(self, name: str) -> Release:
+        import psycopg
+
+        key = advisory_key(name)
+        idle = self._reusable()
+        conn = None
+        while idle and conn is None:
+            candidate = idle.pop()
+            if candidate.closed:
+                continue
+            try:
+                await self._lock(candidate, key)
+                conn = candidate
+            except psycopg.OperationalError:
+                pass  # the kept connection died (database restarted): try the next, then a new one
+        if conn is None:
+            conn = await self._connect()
+            await self._lock(conn, key)
+
         async def release() -> None:
             try:
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-            finally:
+            except BaseException:
                 await conn.close()  # a failed unlock still frees the lock: it dies with the connection
+                raise
+            if len(self._reusable()) < self.keep_idle and not conn.closed:
+                self._reusable().append(conn)
+            else:
+                await conn.close()
 
         return release
 

@@ -228,3 +228,31 @@ def test_unreachable_postgres_names_the_url():
         asyncio.run(take())
     assert "127.0.0.1:9/nodb" in str(err.value) and "PLAIT_SESSIONS_URL" in str(err.value)
     assert "s3cret" not in str(err.value)
+
+
+def test_postgres_lock_connections_are_kept_and_a_dead_one_is_replaced(fresh_postgres_db):
+    import psycopg
+
+    url = fresh_postgres_db
+
+    async def turns() -> None:
+        locks = PostgresTurnLocks(url)
+        release = await locks.acquire("s-a")
+        await release()
+        (kept,) = locks._idle
+        release = await locks.acquire("s-b")
+        await release()
+        assert locks._idle == [kept]  # the second turn reused the first one's connection
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as admin:  # e.g. a restart
+            await admin.execute("SELECT pg_terminate_backend(%s, 10000)", (kept.info.backend_pid,))
+        release = await locks.acquire("s-c")  # the dead connection is dropped, a new one takes the lock
+        holder = _child("postgres", url, "s-c", "hold")
+        try:
+            await _until(lambda: _waiting_observed("postgres", url, "s-c", [0]), "another process queued behind us")
+        finally:
+            holder.kill()
+            holder.wait()
+        await release()
+        assert len(locks._idle) == 1 and locks._idle[0] is not kept
+
+    asyncio.run(turns())
