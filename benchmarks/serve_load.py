@@ -10,8 +10,21 @@ to the session. Measured:
   httpx async client) against calling the same graph in-process (``agent.stream``), at the same
   concurrency and one at a time. Added latency = server - in-process; ratio = server / in-process.
 
-Run: ``python benchmarks/serve_load.py [--sessions 50] [--turns 3]``. Prints a JSON summary and a
-markdown table; ``--write`` replaces the ``## serve_load`` section of benchmarks/RESULTS.md.
+Replicas (issue 21, ``--part replicas``): the same 50-stream load through ``plait serve`` against
+- 1 replica, sessions in SQLite, documents in the embedded Chroma (the default; the baseline),
+- 1 replica, sessions in SQLite, documents in a ``chroma run`` server (one change at a time),
+- 1 replica, sessions in PostgreSQL, documents in that ``chroma run`` server,
+- 2 replicas (own PLAIT_HOMEs) sharing that PostgreSQL and Chroma server, the client sending turn t
+  of session i to replica (i + t) % 2 (a round-robin load balancer that never keeps a session on
+  one replica),
+rounds alternating between the set-ups; p50/p99 per request and requests/s (requests of a round /
+its wall time), as ratios to the baseline. The benchmark starts its own throwaway PostgreSQL
+cluster (``tests/postgres_support.py``) and ``chroma run`` (``tests/chroma_support.py``), all on
+127.0.0.1.
+
+Run: ``python benchmarks/serve_load.py [--sessions 50] [--turns 3] [--part all|inprocess|replicas]``.
+Prints a JSON summary and markdown tables; ``--write`` replaces the ``## serve_load`` and
+``## serve_load_replicas`` sections of benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -113,21 +126,27 @@ async def server_turn(client, url: str, session: str, question: str) -> tuple[fl
     return took, "".join(text), error or (None if done else "stream ended without [DONE]")
 
 
-async def run_server(url: str, sessions: int, turns: int, prefix: str, concurrent: bool):
+async def run_server(url: str | list[str], sessions: int, turns: int, prefix: str, concurrent: bool,
+                     timing: dict | None = None):
+    """Every session's turns through the server(s); with several URLs turn t of session i goes to
+    ``urls[(i + t) % len(urls)]``. ``timing["wall"]``: seconds of the measured turns (warm-up excluded)."""
     import httpx
+
+    urls = [url] if isinstance(url, str) else list(url)
 
     latencies: list[float] = []
     replies: dict[str, list[str]] = {}
     errors: list[str] = []
     limits = httpx.Limits(max_connections=sessions + 5, max_keepalive_connections=sessions + 5)
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        await server_turn(client, url, f"{prefix}-warm", "warm up")
+        for u in urls:
+            await server_turn(client, u, f"{prefix}-warm", "warm up")
 
         async def one(i: int) -> None:
             sid = f"{prefix}-{i}"
             for t in range(turns):
                 try:
-                    took, text, err = await server_turn(client, url, sid, QUESTIONS[t % len(QUESTIONS)].format(t=token(i)))
+                    took, text, err = await server_turn(client, urls[(i + t) % len(urls)], sid, QUESTIONS[t % len(QUESTIONS)].format(t=token(i)))
                 except Exception as exc:  # counted, never fatal
                     errors.append(f"{sid}: {type(exc).__name__}: {exc}")
                     continue
@@ -136,11 +155,14 @@ async def run_server(url: str, sessions: int, turns: int, prefix: str, concurren
                 latencies.append(took)
                 replies.setdefault(sid, []).append(text)
 
+        start = time.perf_counter()
         if concurrent:
             await asyncio.gather(*(one(i) for i in range(sessions)))
         else:
             for i in range(sessions):
                 await one(i)
+        if timing is not None:
+            timing["wall"] = time.perf_counter() - start
     return latencies, replies, errors
 
 
@@ -212,8 +234,23 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--sequential", type=int, default=100, help="requests for the one-at-a-time comparison")
     parser.add_argument("--rounds", type=int, default=2, help="concurrent rounds per side, alternating")
-    parser.add_argument("--write", action="store_true", help="write the section of benchmarks/RESULTS.md")
+    parser.add_argument("--part", choices=["all", "inprocess", "replicas"], default="all",
+                        help="inprocess: server vs in-process; replicas: SQLite vs PostgreSQL vs 2 replicas")
+    parser.add_argument("--write", action="store_true", help="write the sections of benchmarks/RESULTS.md")
     args = parser.parse_args()
+    failed = False
+    if args.part in ("all", "inprocess"):
+        failed |= inprocess_main(args)
+    if args.part in ("all", "replicas"):
+        from replicas_load import replicas_main  # benchmarks/replicas_load.py
+
+        failed |= replicas_main(args)
+    if failed:
+        sys.exit(1)
+
+
+def inprocess_main(args) -> bool:
+    """Server vs in-process; True when a request failed or sessions crossed."""
 
     home = Path(tempfile.mkdtemp(prefix="plait-serve-load-"))
     env = {**os.environ, "PLAIT_HOME": str(home), "PLAIT_MODEL": "scripted/echo", "PLAIT_EMBEDDER": "scripted/hash", "PLAIT_API_KEYS": KEY,
@@ -282,8 +319,7 @@ def main() -> None:
     print(table)
     if args.write:
         write_section(table)
-    if errors or problems:
-        sys.exit(1)
+    return bool(errors or problems)
 
 
 def markdown(r: dict) -> str:
@@ -312,10 +348,10 @@ def markdown(r: dict) -> str:
     )
 
 
-def write_section(table: str) -> None:
+def write_section(table: str, title: str = "## serve_load") -> None:
     path = ROOT / "benchmarks" / "RESULTS.md"
     text = path.read_text() if path.exists() else "# Benchmark results\n\n"
-    start = text.find("## serve_load")
+    start = text.find(title + "\n")
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + table.rstrip() + "\n" + (text[end:] if end >= 0 else "")

@@ -232,7 +232,8 @@ def test_sigkill_mid_stream_loses_only_the_turn_in_flight(service):
             follow_up: list[asyncio.Task] = []
 
             async def kill_mid_stream() -> None:
-                assert stub.held.is_set()  # the model is mid-answer on the doomed replica
+                # the model is mid-answer on the doomed replica (the wait is a guard, not a timing assertion)
+                assert await asyncio.get_running_loop().run_in_executor(None, stub.held.wait, 60)
                 # the same session on the other replica now queues behind the doomed one's lock
                 follow_up.append(asyncio.ensure_future(turn(client, b.url, name, "fourth tokcrashx")))
                 for _ in range(3000):  # a guard against a hung test, not a timing assertion
