@@ -217,3 +217,15 @@ def test_synth_unitcoder_explicit_minimal_profile_wins_over_the_paper_preset(pla
     assert stats["settings"]["backend"] == sandbox_name and stats["settings"]["sandbox_profile"] == "minimal"
     assert stats["settings"]["allowed"] == ["math"] and stats["settings"]["candidates"] == PRESETS["paper"]["candidates"]
     assert stats["functions"] == 0  # whole-file rejection still applies: tkinter is outside --allowed
+
+
+def test_pipeline_run_takes_the_preset_from_the_unitcoder_table():
+    from plait.core.config import Settings
+    from plait.plugins.codeverify.unitcoder_pipeline import registered
+
+    paper = registered(Settings(tables={"unitcoder": {"preset": "paper", "rounds": 2}})).config
+    assert paper["preset"] == "paper" and paper["rounds"] == 2  # a key given in the table wins
+    assert (paper["keep_passing"], paper["reject"], paper["sandbox_profile"]) == (2, "file", "scientific")
+    assert len(paper["allowed"]) == 139
+    plain = registered(Settings()).config
+    assert plain["preset"] == "default" and plain["keep_passing"] == 1 and plain["reject"] == "function"
