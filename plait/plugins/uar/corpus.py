@@ -6,8 +6,11 @@ Sources, each row tagged with ``source`` (and ``family`` for a template family):
   (written separately, other topics and phrasings) for validation;
 - ``harvest:<package>``: question sentences from documentation shipped in installed packages
   (``data/harvest.jsonl``); every package goes wholly to training or wholly to validation;
-- ``selfqa``/``private`` (self only): the answering model's own labels and questions about the
-  user's documents.
+- ``knowledge:<family>`` (self only): labels from a knowledge source for a competent reference
+  assistant (:mod:`plait.plugins.uar.selfdata`): well-known facts vs made-up identifiers, private
+  and long-tail facts; whole template families held out for validation;
+- ``private`` (self only): questions about the user's documents;
+- ``selfqa`` (self only, ``self_source="model"``): a model's own labels from ``label-self``.
 Validation therefore shares no template family and no source package with training. Questions of
 the benchmark (``data/bench.jsonl``) are removed from every set so the benchmark stays held out.
 """
@@ -107,14 +110,22 @@ def harvested(criterion: str) -> list[dict]:
     return out
 
 
-def _self_rows() -> list[dict]:
+def _self_rows(self_source: str = "knowledge") -> list[dict]:
+    """Self-aware rows: ``knowledge`` (default, the shipped head: a competent reference assistant,
+    labels from a knowledge source) or ``model`` (the embedded model's own ``label-self`` labels)."""
+    if self_source == "model":
+        rows = [{**r, "lang": lang_of(r["question"]), "source": "selfqa"} for r in _jsonl("self.smollm2.jsonl")]
+    elif self_source == "knowledge":
+        from plait.plugins.uar.selfdata import rows as knowledge_rows
 
-    rows = [{**r, "lang": lang_of(r["question"]), "source": "selfqa"} for r in _jsonl("self.smollm2.jsonl")]
+        rows = knowledge_rows()
+    else:
+        raise ValueError(f"self_source must be 'knowledge' or 'model', not {self_source!r}")
     rows += [{**r, "source": "private"} for r in private_rows()]
     return rows
 
 
-def build(criterion: str, self_rows: list[dict] | None = None) -> tuple[list[dict], list[dict]]:
+def build(criterion: str, self_rows: list[dict] | None = None, self_source: str = "knowledge") -> tuple[list[dict], list[dict]]:
     """(train, val) rows ``{"question", "label", "lang", "source"}`` for ``criterion``."""
     held_out = bench_questions()
     train: list[dict] = []
@@ -122,8 +133,11 @@ def build(criterion: str, self_rows: list[dict] | None = None) -> tuple[list[dic
     if criterion == "self":
         from plait.plugins.uar.training import stratified_split
 
-        rows = self_rows if self_rows is not None else _self_rows()
-        t, v = stratified_split(rows, 0.2, seed=0)
+        rows = self_rows if self_rows is not None else _self_rows(self_source)
+        fixed = [r for r in rows if r.get("batch") in ("A", "B")]  # whole template families held out
+        train += [r for r in fixed if r["batch"] == "A"]
+        val += [r for r in fixed if r["batch"] == "B"]
+        t, v = stratified_split([r for r in rows if r.get("batch") not in ("A", "B")], 0.2, seed=0)
         train += t
         val += v
     else:

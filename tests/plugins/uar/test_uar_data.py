@@ -67,3 +67,18 @@ def test_training_sets_exclude_the_benchmark_and_validation_shares_no_source(cri
     if criterion != "self":
         assert not any(r["source"] == "template" for r in val)
         assert {r["lang"] for r in val} == {"en", "zh"}
+
+
+def test_self_knowledge_rows_hold_out_whole_families_in_both_languages():
+    from plait.plugins.uar.corpus import build
+    from plait.plugins.uar.selfdata import VAL_FAMILIES
+
+    train, val = build("self")
+    fam = lambda rows: {r["source"] for r in rows if r["source"].startswith("knowledge:")}  # noqa: E731
+    assert fam(val) == {f"knowledge:{f}" for f in VAL_FAMILIES}
+    assert not fam(train) & fam(val)
+    for rows in (train, val):
+        assert {r["label"] for r in rows} == {0, 1} and {r["lang"] for r in rows} == {"en", "zh"}
+    # Known facts (label 0) and made-up identifiers (label 1) both sit in training.
+    assert any(r["source"] == "knowledge:known-ident" and r["label"] == 0 for r in train)
+    assert any(r["source"] == "knowledge:ident" and r["label"] == 1 for r in train)

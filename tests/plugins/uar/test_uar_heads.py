@@ -57,10 +57,23 @@ def test_user_heads_win_over_shipped(plait_settings):
     assert head_path(plait_settings, fid, "intent").parent == user_dir(plait_settings, fid)
 
 
-def test_shipped_heads_exist_for_every_criterion_of_the_default_featurizer(plait_settings):
+def test_shipped_heads_exist_for_every_criterion_of_the_minilm_featurizer(plait_settings):
     fid = "embed:local/all-minilm-l6-v2"
     heads = load_heads(plait_settings, fid)
     assert set(heads) == {"intent", "knowledge", "time", "self"}
     for c in ("intent", "knowledge", "time"):
-        assert heads[c].val_accuracy >= 0.85, (c, heads[c].info())
+        # Validated on sources disjoint from training (no template rows), not on template splits,
+        # so the bar is lower than the 0.85 the earlier template splits reached.
+        assert "template" not in heads[c].meta["sources"]["val"], c
+        assert heads[c].val_accuracy >= 0.8, (c, heads[c].info())
         assert heads[c].data_hash.startswith("sha256:") and heads[c].dim == 384
+
+
+def test_shipped_last_token_heads_belong_to_the_embedded_model(plait_settings):
+    # UAR proper: heads on SmolLM2's own prompt state (576-dim), the self head labelled for a
+    # competent reference assistant; loading them needs no model, only the featurizer id.
+    heads = load_heads(plait_settings, "last:llamacpp/smollm2")
+    assert set(heads) == {"intent", "knowledge", "time", "self"}
+    assert {h.dim for h in heads.values()} == {576}
+    assert heads["self"].meta["model"] == "reference:competent-assistant"
+    assert all(0.0 < h.meta["threshold"] < 1.0 for h in heads.values())
