@@ -34,6 +34,12 @@ def stream_text(config: Any, text: str) -> None:
         get_stream_writer()(text)
 
 
+# Checkpoints are written once, when the graph exits, not after every step: a session's turn is
+# stored whole (or, if the process dies mid-turn, not at all), and a turn costs one checkpoint write
+# instead of one per step (on PostgreSQL, 100 turns from 20 threads: 2.6 s -> 0.6 s in-process).
+DURABILITY = "exit"
+
+
 class GraphAgent:
     """Base for agents backed by a LangGraph graph. Subclasses implement the three hooks below."""
 
@@ -91,8 +97,14 @@ class GraphAgent:
             config["recursion_limit"] = limit
         return config
 
+    @staticmethod
+    def durability(request: AgentRequest) -> dict[str, Any]:
+        """When checkpoints are written (only a session's graph has a checkpointer)."""
+        return {"durability": DURABILITY} if request.session else {}
+
     def invoke(self, request: AgentRequest) -> AgentReply:
-        values = self.graph(bool(request.session)).invoke(self.graph_input(request), self.run_config(request, False))
+        values = self.graph(bool(request.session)).invoke(self.graph_input(request), self.run_config(request, False),
+                                                          **self.durability(request))
         self.after_turn(values, request)
         return self.make_reply(values, request)
 
@@ -100,7 +112,7 @@ class GraphAgent:
         graph = self.graph(bool(request.session))
         values: dict[str, Any] = {}
         for mode, chunk in graph.stream(self.graph_input(request), self.run_config(request, True),
-                                        stream_mode=["custom", "values"]):
+                                        stream_mode=["custom", "values"], **self.durability(request)):
             if mode == "values":
                 values = chunk
             elif isinstance(chunk, dict) and "delta" in chunk:

@@ -119,17 +119,21 @@ def test_rewind_last_turn_drops_exactly_that_turn_and_the_session_goes_on(rag):
     assert sessions.rewind_last_turn(rag.settings, "never-used") is False
 
 
-def test_sessions_written_with_every_checkpoint_still_open(backend, plait_home):
+def test_sessions_written_with_every_checkpoint_still_open(backend, plait_home, monkeypatch):
     """A database written by earlier versions (plain SqliteSaver: a checkpoint per step) opens,
     resumes, and is reduced to the latest checkpoint by its next turn."""
     from langgraph.checkpoint.sqlite import SqliteSaver
+
+    import plait.agents.graph_agent as graph_agent
 
     sqlite_only(backend)
     settings = load_settings()
     old = get_agent("rag", settings)
     old.__dict__["session_graph"] = old._build(SqliteSaver(sqlite3.connect(settings.home / "checkpoints.sqlite", check_same_thread=False)))
-    for n in range(1, 4):
-        _turn(old, "legacy", f"old question {n}")
+    with monkeypatch.context() as m:
+        m.setattr(graph_agent, "DURABILITY", "sync")  # earlier versions checkpointed after every step
+        for n in range(1, 4):
+            _turn(old, "legacy", f"old question {n}")
     conn = sqlite3.connect(settings.home / "checkpoints.sqlite")
     assert conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id='legacy'").fetchone()[0] > 3
 

@@ -30,7 +30,7 @@ from plait.agents.base import (
     SupportsHistory,
     SupportsRegenerate,
 )
-from plait.agents.graph_agent import GraphAgent
+from plait.agents.graph_agent import DURABILITY, GraphAgent
 from plait.core.characters import Character
 from plait.core.errors import InputError
 from plait.plugins.characters import prompts
@@ -187,7 +187,8 @@ class CharacterAgent(GraphAgent, SupportsHistory, SupportsGreeting, SupportsComm
     def regenerate(self, session: str, options: dict[str, Any] | None = None) -> AgentReply:
         """Another reply to the last user message; the earlier ones stay in ``alternatives``."""
         request = AgentRequest([], session, dict(options or {}))
-        values = self.graph(True).invoke(self.graph_input(request, "regenerate"), self.run_config(request, False))
+        values = self.graph(True).invoke(self.graph_input(request, "regenerate"), self.run_config(request, False),
+                                         durability=DURABILITY)
         self.after_turn(values, request)
         return self.make_reply(values, request)
 
