@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -28,22 +29,35 @@ def big_text(path, megabytes: float, marker: str) -> None:
         fh.write(f"The final sentence names {marker}.\n")
 
 
+# Runs `plait ingest` in this interpreter and, at exit, records VmHWM: the peak RSS of this process's
+# own memory map. ru_maxrss (getrusage, wait4) is no use here: Linux carries it across fork and exec,
+# so a child of a large pytest process "peaks" at the parent's size before it ran a line.
+_RUN_AND_RECORD_PEAK = """
+import atexit, runpy, sys
+peak_file = sys.argv.pop(1)
+def record():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            open(peak_file, "w").write(line.split()[1])
+atexit.register(record)
+sys.argv[0] = "plait"
+runpy.run_module("plait", run_name="__main__")
+"""
+
+
 def ingest_cli(folder) -> subprocess.CompletedProcess:
     """`plait ingest --json` in a subprocess; as root, without the capabilities that bypass file modes.
-    The result carries ``peak_mb``: this child's own peak RSS (os.wait4), not the largest of every
-    child the test process ever ran (RUSAGE_CHILDREN), which other tests' subprocesses inflate."""
-    cmd = [sys.executable, "-m", "plait", "ingest", str(folder), "--json"]
+    The result carries ``peak_mb``: the ingest process's own peak resident memory."""
+    peak_file = Path(tempfile.mkstemp(prefix="plait-peak-")[1])
+    cmd = [sys.executable, "-c", _RUN_AND_RECORD_PEAK, str(peak_file), "ingest", str(folder), "--json"]
     if os.geteuid() == 0:
         if not shutil.which("setpriv"):
             pytest.skip("running as root needs setpriv (util-linux) to make a file unreadable")
         cmd = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search", *cmd]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=dict(os.environ))
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        done = subprocess.CompletedProcess(cmd, proc.returncode, out.read(), err.read())
-    done.peak_mb = usage.ru_maxrss / 1024
+    done = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ), timeout=1800)
+    recorded = peak_file.read_text()
+    peak_file.unlink()
+    done.peak_mb = int(recorded) / 1024 if recorded else float("nan")
     return done
 
 
