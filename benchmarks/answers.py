@@ -29,7 +29,10 @@ Scoring rule (mechanical, on the answer text the user sees, before the sources l
 - unanswerable question (``"answerable": false``): **correct** = the answer says nothing was found
   (the agent's not-found / nothing-to-quote message); otherwise **wrong** (it quoted or invented).
 
-A citation of a number that was not a given source is counted separately (``bad_cites``; must be 0).
+A citation of a number that was not a given source is counted separately (``bad_cites``; must be 0),
+and so is a shown summary that no quoted sentence supports (``unsupported``: the support rule of
+``plait.agents.rag.grounded.supported``; invented text the verdict above does not see, because a
+correct quote followed by an invented summary still states the facts).
 Latency: wall time of one ``agent.invoke`` per question after a warm-up question (model, embedder,
 gate and BM25 index loaded), median per strategy. Run:
 
@@ -93,6 +96,18 @@ def stated(fact: list[str], text: str) -> bool:
     """One spelling of ``fact`` occurs as a whole token: ``10`` is not in ``100`` or ``10.5``,
     ``--delete`` is not in ``--delete-marker``."""
     return any(re.search(rf"(?<![\w\-]){re.escape(s)}(?![\w\-]|\.\d)", text, re.I) for s in fact)
+
+
+def unsupported(text: str) -> bool:
+    """The answer shows an ``In short:`` summary that none of its quoted sentences supports."""
+    from plait.agents.rag import grounded
+
+    head, sep, summary = text.partition("\n\nIn short: ")
+    if not sep:
+        return False
+    quotes = [grounded.Quote(int(m.group(2)), "", 0, m.group(1), 0.0)
+              for m in re.finditer(r'^- "(.*)" \[(\d+)\]$', head, re.M)]
+    return not grounded.supported(summary, quotes)
 
 
 def gold_match(source: str, gold: list[str]) -> bool:
@@ -185,7 +200,7 @@ def run_corpus(corpus: str, rows: list[dict], base: Path, model: str, strategies
     out: dict = {}
     for strategy in strategies:
         answer(agent, strategy, WARM_UP)  # loads the model, the embedder, the gate and the BM25 index
-        verdicts, times, bad, details = {"correct": 0, "partial": 0, "wrong": 0}, [], 0, []
+        verdicts, times, bad, details, invented = {"correct": 0, "partial": 0, "wrong": 0}, [], 0, [], 0
         for row in rows:
             t = time.perf_counter()
             text, sources = answer(agent, strategy, row["question"])
@@ -193,13 +208,14 @@ def run_corpus(corpus: str, rows: list[dict], base: Path, model: str, strategies
             verdict, b = score(row, text, sources, not_found)
             verdicts[verdict] += 1
             bad += b
+            invented += unsupported(text)
             details.append({"question": row["question"], "verdict": verdict, "seconds": round(times[-1], 2), "answer": text})
             if show:
                 print(f"--- [{corpus} | {strategy}] {verdict} {times[-1]:.1f}s  {row['question']}\n{text}\n", file=sys.stderr)
-        out[strategy] = {**verdicts, "questions": len(rows), "bad_cites": bad,
+        out[strategy] = {**verdicts, "questions": len(rows), "bad_cites": bad, "unsupported": invented,
                          "median_s": round(statistics.median(times), 2), "details": details}
         print(f"[{corpus}] {strategy:28s} {verdicts['correct']:2d} / {verdicts['partial']:2d} / {verdicts['wrong']:2d}"
-              f"  median {out[strategy]['median_s']:.2f} s  bad cites {bad}", file=sys.stderr)
+              f"  median {out[strategy]['median_s']:.2f} s  bad cites {bad}  unsupported {invented}", file=sys.stderr)
     return out
 
 
@@ -224,12 +240,14 @@ def main() -> None:
             results[corpus] = run_corpus(corpus, mine, base, args.model, strategies, args.show)
         except CorpusUnavailable as exc:
             print(f"({corpus} skipped: {exc})", file=sys.stderr)
+        if args.out:  # after each corpus: a long run cut short keeps what it measured
+            args.out.write_text(json.dumps({"model": args.model, "results": results}, indent=1, ensure_ascii=False))
 
     print(f"\nmodel {args.model}; correct / partial / wrong (rule: benchmarks/answers.py docstring)\n")
-    print("| strategy | " + " | ".join(results) + " | all | median latency | bad cites |")
+    print("| strategy | " + " | ".join(results) + " | all | median latency | bad cites | unsupported summaries shown |")
     print("|---|" + "---|" * (len(results) + 4))
     for strategy in strategies:
-        cells, total, secs, bad = [], {"correct": 0, "partial": 0, "wrong": 0}, [], 0
+        cells, total, secs, bad, invented = [], {"correct": 0, "partial": 0, "wrong": 0}, [], 0, 0
         for corpus, res in results.items():
             r = res[strategy]
             cells.append(f"{r['correct']} / {r['partial']} / {r['wrong']}")
@@ -237,10 +255,9 @@ def main() -> None:
                 total[key] += r[key]
             secs += [d["seconds"] for d in r["details"]]
             bad += r["bad_cites"]
+            invented += r["unsupported"]
         print(f"| {strategy} | " + " | ".join(cells) + f" | {total['correct']} / {total['partial']} / {total['wrong']}"
-              f" | {statistics.median(secs):.2f} s | {bad} |")
-    if args.out:
-        args.out.write_text(json.dumps({"model": args.model, "results": results}, indent=1, ensure_ascii=False))
+              f" | {statistics.median(secs):.2f} s | {bad} | {invented} |")
 
 
 if __name__ == "__main__":
