@@ -32,6 +32,7 @@ from plait.testing.kit import free_port, http_server, send_json, stop_process, w
 
 KEY = "replica-key"
 HOLD = "HOLDME"  # a question holding this word stalls the stub after its first streamed piece
+LOGS: dict[str, Path] = {}  # replica URL -> its serve.log, quoted when a turn fails
 
 
 class Stub:
@@ -95,6 +96,7 @@ class Replica:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = self.home / "serve.log"
+        LOGS[self.url] = self.log
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "plait", "serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
