@@ -41,7 +41,7 @@ def synth_mcts(
     data: Annotated[Optional[Path], typer.Option("--data", help='problems, JSONL lines {"id", "question", "answer"}')] = None,
     method: MethodOption = "mcts",
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="policy model (default PLAIT_MODEL; with --env chain: chain/20)")] = None,
-    executor: Annotated[str, typer.Option("--executor", "-e", help="local (one process; see docs/synthesis.md)")] = "local",
+    executor: Annotated[str, typer.Option("--executor", "-e", help="local or ray (the `mcts` pipeline on the batch engine; see docs/synthesis.md)")] = "local",
     env: Annotated[Optional[str], typer.Option("--env", help="a generated environment instead of --data: chain")] = None,
     problems: Annotated[int, typer.Option("--problems", min=1, help="with --env chain: how many problems")] = 20,
     steps: Annotated[int, typer.Option("--steps", min=1, help="with --env chain: steps per problem")] = 5,
@@ -60,29 +60,41 @@ def synth_mcts(
     as_json: JsonOption = False,
 ) -> None:
     """Synthesise verified reasoning paths with FastMCTS (or rejection sampling at the same token count):
-    SFT paths, the tree with per-node N/Q/tokens, Branch-DPO pairs and per-problem stats."""
-    from plait import get_chat_model
-    from plait.plugins.mcts.outputs import collect, summary, write_outputs
-    from plait.plugins.mcts.search import SearchConfig, run_search
+    SFT paths, the tree with per-node N/Q/tokens, Branch-DPO pairs and per-problem stats. Runs the
+    `mcts` pipeline (local or Ray); a rerun with the same --out resumes it."""
+    from plait.pipeline import read_outputs, run, runs_dir
+    from plait.pipeline.options import check_run_options
+    from plait.pipeline.progress import NoProgress, RichProgress
+    from plait.plugins.mcts.outputs import merge, summary_of, write_outputs
+    from plait.plugins.mcts.pipeline import mcts_pipeline
+    from plait.plugins.mcts.search import SearchConfig
 
     if method not in ("mcts", "rejection"):
         raise InputError(f"unknown --method {method!r}; use mcts or rejection")
-    if executor != "local":
-        raise InputError(f"--executor {executor!r} is not available for synth mcts: the token budget is shared "
-                         "across problems by one scheduler, which runs locally; use --executor local")
+    if executor not in ("local", "ray"):
+        raise InputError(f"unknown --executor {executor!r}; use local or ray")
     rows = _problems(data, env, problems, steps, seed)
-    settings = settings_for(model or ("chain/20" if env == "chain" else None))
-    policy = get_chat_model(settings=settings)
+    # the engine keeps its run in OUT/runs/mcts/ (OUT is the run's home), as synth case2code does
+    settings = settings_for(model or ("chain/20" if env == "chain" else None)).model_copy(update={"home": out})
     cfg = SearchConfig(method=method, c=c, c_min=c_min, c_max=c_max, dynamic=dynamic, target_paths=target_paths,
                        stay=stay, pair_margin=pair_margin, pair_min_n=pair_min_n,
                        pair_max_rejected_q=pair_max_rejected_q, seed=seed,
                        temperature=temperature, max_tokens=max_tokens)
-    from tqdm import tqdm
+    pipeline = mcts_pipeline(settings, rows, budget_tokens, cfg)
+    options = {"data": str(data.resolve()) if data else None, "env": env, "problems": len(rows),
+               "model": settings.model, **pipeline.config}
+    check_run_options(runs_dir(settings, pipeline.name) / "options.json", options, what="synth mcts", out=out)
+    run_summary = run(pipeline, settings=settings, executor=executor, concurrency=1,
+                      progress=NoProgress() if as_json else RichProgress())
+    done = read_outputs(pipeline.name, "search", settings)
+    if run_summary["errors"] or len(done) != len(rows):
+        from plait.pipeline.store import LOG_NAME, read_log
 
-    with tqdm(total=budget_tokens, desc=f"synth {method}", unit="tok", disable=True if as_json else None, leave=False) as bar:
-        searches = run_search(rows, policy, budget_tokens, cfg, progress=bar.update)
-    result = summary(method, searches)
-    write_outputs(out, collect(searches), result)
+        errors = read_log(runs_dir(settings, pipeline.name) / "search" / LOG_NAME).errors()
+        why = errors[0]["error"] if errors else "the search did not finish"
+        raise InputError(f"synth mcts: the search failed ({why}); fix the cause and rerun the same command to retry")
+    result = summary_of(method, [d["stats"] for d in done])
+    write_outputs(out, merge(done), result)
     if as_json:
         print_json(result)
         return

@@ -32,25 +32,43 @@ def _q_along(leaf) -> list[float]:
     return out[::-1]
 
 
+KINDS = ("paths", "tree", "pairs", "stats")
+
+
+def rows_of(s: ProblemSearch) -> dict:
+    """One problem's output: its ``paths``, ``tree`` and ``pairs`` rows and its ``stats`` row."""
+    cfg = s.cfg
+    return {"paths": path_rows(s), "tree": list(s.tree.rows(str(s.problem["id"]))),
+            "pairs": list(s.tree.pairs(s.problem, margin=cfg.pair_margin, min_n=cfg.pair_min_n,
+                                       max_rejected_q=cfg.pair_max_rejected_q)),
+            "stats": s.stats()}
+
+
 def collect(searches: list[ProblemSearch]) -> dict[str, list[dict]]:
-    cfg = searches[0].cfg if searches else None
-    rows: dict[str, list[dict]] = {"paths": [], "tree": [], "pairs": [], "stats": []}
-    for s in searches:
-        rows["paths"] += path_rows(s)
-        rows["tree"] += list(s.tree.rows(str(s.problem["id"])))
-        if cfg is not None:
-            rows["pairs"] += list(s.tree.pairs(s.problem, margin=cfg.pair_margin, min_n=cfg.pair_min_n,
-                                           max_rejected_q=cfg.pair_max_rejected_q))
-        rows["stats"].append(s.stats())
+    return merge([rows_of(s) for s in searches])
+
+
+def merge(per_problem: list[dict]) -> dict[str, list[dict]]:
+    """The four files' rows from per-problem outputs (the ``search`` stage's rows), in problem order."""
+    rows: dict[str, list[dict]] = {k: [] for k in KINDS}
+    for one in per_problem:
+        for kind in ("paths", "tree", "pairs"):
+            rows[kind] += one[kind]
+        rows["stats"].append(one["stats"])
     return rows
 
 
 def summary(method: str, searches: list[ProblemSearch]) -> dict:
-    tokens = sum(s.spent for s in searches)
-    distinct = sum(len(s.tree.correct_leaves()) for s in searches)
-    return {"method": method, "problems": len(searches), "generated_tokens": tokens,
-            "correct_paths": sum(s.correct for s in searches), "distinct_correct_paths": distinct,
-            "problems_solved": sum(1 for s in searches if s.correct),
+    return summary_of(method, [s.stats() for s in searches])
+
+
+def summary_of(method: str, stats: list[dict]) -> dict:
+    """The ``--json`` summary from per-problem ``stats`` rows."""
+    tokens = sum(s["generated_tokens"] for s in stats)
+    distinct = sum(s["distinct_correct_paths"] for s in stats)
+    return {"method": method, "problems": len(stats), "generated_tokens": tokens,
+            "correct_paths": sum(s["correct_paths"] for s in stats), "distinct_correct_paths": distinct,
+            "problems_solved": sum(1 for s in stats if s["correct_paths"]),
             "correct_paths_per_1k_tokens": round(1000 * distinct / tokens, 6) if tokens else 0.0}
 
 

@@ -58,8 +58,8 @@ def test_bad_inputs_are_refused_with_the_fix(tmp_path):
     write_jsonl(data, [{"id": "x", "question": "q", "answer": "1"}, {"id": "x", "question": "q", "answer": "2"}])
     res = _plait(tmp_path, "--data", str(data), "--out", str(tmp_path / "o"), "--budget-tokens", "10")
     assert res.returncode == 1 and "appears twice" in res.stderr
-    res = _plait(tmp_path, "--env", "chain", "--out", str(tmp_path / "o"), "--budget-tokens", "10", "--executor", "ray")
-    assert res.returncode == 1 and "use --executor local" in res.stderr
+    res = _plait(tmp_path, "--env", "chain", "--out", str(tmp_path / "o"), "--budget-tokens", "10", "--executor", "spark")
+    assert res.returncode == 1 and "use local or ray" in res.stderr
     res = _plait(tmp_path, "--out", str(tmp_path / "o"), "--budget-tokens", "10")
     assert res.returncode == 1 and "--env chain" in res.stderr
 
@@ -72,3 +72,34 @@ def test_the_issue_spelling_scripted_chain_names_the_chain_policy():
     assert get_chat_model("scripted/chain", settings).step_tokens == 20
     assert get_chat_model("scripted/chain/30", settings).step_tokens == 30
     assert type(get_chat_model("scripted/chain", settings)) is type(get_chat_model("chain/20", settings))
+
+
+def test_the_engine_run_writes_exactly_the_rows_of_the_in_process_search(tmp_path):
+    """The command runs the `mcts` pipeline; its files equal those of run_search in this process."""
+    from plait.plugins.mcts.chain import ChainPolicy
+    from plait.plugins.mcts.outputs import collect, summary, write_outputs
+    from plait.plugins.mcts.search import SearchConfig, run_search
+
+    out = tmp_path / "engine"
+    res = _plait(tmp_path, "--env", "chain", "--problems", "5", "--budget-tokens", "6000", "--seed", "7",
+                 "--out", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    assert (out / "runs" / "mcts" / "search" / "log.jsonl").is_file()  # the engine's run store
+    searches = run_search(make_problems(5, seed=7), ChainPolicy(), 6000, SearchConfig(seed=7))
+    write_outputs(tmp_path / "direct", collect(searches), summary("mcts", searches))
+    for name in ("paths.jsonl", "tree.jsonl", "pairs.jsonl", "stats.jsonl", "summary.json"):
+        assert (out / name).read_text() == (tmp_path / "direct" / name).read_text(), name
+    assert json.loads(res.stdout) == summary("mcts", searches)
+
+
+def test_a_rerun_into_the_same_out_resumes_and_other_options_are_refused(tmp_path):
+    out = tmp_path / "out"
+    args = ["--env", "chain", "--problems", "3", "--budget-tokens", "2000", "--out", str(out), "--json"]
+    first = _plait(tmp_path, *args)
+    assert first.returncode == 0, first.stderr
+    log = (out / "runs" / "mcts" / "search" / "log.jsonl").read_text()
+    again = _plait(tmp_path, *args)
+    assert again.returncode == 0 and again.stdout == first.stdout
+    assert (out / "runs" / "mcts" / "search" / "log.jsonl").read_text() == log  # nothing searched again
+    other = _plait(tmp_path, *args[:-3], "--seed", "1", "--out", str(out))
+    assert other.returncode == 1 and "other options" in other.stderr and "seed 0 -> 1" in other.stderr
