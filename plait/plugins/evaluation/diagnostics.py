@@ -39,11 +39,11 @@ def difficulty_slope(score: np.ndarray, top: np.ndarray, difficulty: np.ndarray)
     """Slope (and its SE) of logit score rate on difficulty, by binomial maximum likelihood."""
     keep = ~np.isnan(score) & ~np.isnan(difficulty)
     y, m, b = score[keep], top[keep].astype(float), difficulty[keep]
-    if len(y) < 3 or np.ptp(b) == 0:
-        return float("nan"), float("nan")
+    if len(y) < 3 or np.ptp(b) == 0 or np.all(y == 0) or np.all(y == m):
+        return float("nan"), float("nan")  # a perfect or zero score has no slope (it is flagged extreme_score)
     X = np.column_stack([np.ones_like(b), b])
     beta = np.zeros(2)
-    ridge = np.diag([0.0, 1e-6])  # keeps the Hessian invertible when a model gets every item right or wrong
+    ridge = np.diag([1e-6, 1e-6])  # keeps the Hessian invertible when the items separate perfectly by difficulty
     for _ in range(100):
         p = 1 / (1 + np.exp(-(X @ beta)))
         hess = X.T @ (X * (m * p * (1 - p))[:, None]) + ridge

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plait import InputError
+
 EXTREME_ADJUST = 0.3  # score points an extreme score is moved inwards to get a finite estimate
 STEP = 1.0  # largest Newton step (logits): keeps the first iterations from overshooting
 THRESHOLD_PRIOR = 0.01  # tiny ridge (precision) so a PCM category nobody reached stays finite
@@ -132,7 +134,9 @@ def fit_free(scores: np.ndarray, max_score: np.ndarray, iterations: int = 500, t
     """Joint maximum likelihood with mean item difficulty 0 (over items with finite estimates)."""
     people, items = _extremes(scores, max_score)
     if people.all() or items.all():
-        raise ValueError("every examinee or every item has an extreme score; nothing to calibrate")
+        raise InputError("every model or every item has an extreme score (all or nothing right), so free mode "
+                         "has nothing to calibrate difficulties on; add more models, or a difficulty column and "
+                         "use --mode anchored --difficulty human")
     core = scores[~people][:, ~items]
     delta = thresholds_from_difficulty(np.zeros(int((~items).sum())), max_score[~items])
     theta = np.zeros(core.shape[0])
