@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -18,6 +19,11 @@ ModelOption = Annotated[
     typer.Option("--model", "-m", help="chat model: llamacpp/smollm2, openai/NAME (PLAIT_LLM_URL), scripted/echo; default PLAIT_MODEL"),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="print one JSON object for scripts")]
+ItemsOutOption = Annotated[Optional[Path], typer.Option(
+    "--items-out", help="write one row per item (model, item, score, max_score) for `plait eval rasch`: "
+                        "a .csv or .jsonl file, replaced whole; concatenate the files of several runs")]
+ItemsModelOption = Annotated[Optional[str], typer.Option(
+    "--items-model", help="the model column of the --items-out rows (default: what the run evaluated)")]
 
 
 def subgroup(app: typer.Typer, name: str, help: str = "") -> typer.Typer:

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from plait.cli.common import JsonOption, console, print_json, subgroup
+from plait.cli.common import ItemsOutOption, JsonOption, console, print_json, subgroup
 
 
 SPLITS = ("tune", "test", "all")
@@ -27,30 +27,43 @@ def rag(
     data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question": ..., "gold_sources": [file names], "split": "tune"|"test"}')],
     k: Annotated[int, typer.Option("--k", min=1, help="hits per question")] = 5,
     split: SplitOption = "all",
+    items_out: ItemsOutOption = None,
+    items_model: Annotated[Optional[str], typer.Option(
+        "--items-model", help="the model column of the --items-out rows (default: the embedder, e.g. scripted/hash)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Hit rate at k and MRR of retrieval over the current store, on your own questions."""
+    """Hit rate at k and MRR of retrieval over the current store, on your own questions.
+    --items-out: one row per question for `plait eval rasch`, score 1 when a gold source is in the top k."""
     from plait.core.config import load_settings
     from plait.core.errors import InputError
+    from plait.core.item_rows import check_items_out, item_ids, item_row, write_item_rows
     from plait.core.models import get_embedder
     from plait.retrieval.evaluate import evaluate, load_eval_data
     from plait.retrieval.retrieve import Retriever
 
+    check_items_out(items_out)
     items = load_eval_data(data, split=_split(split))
     settings = load_settings()
     retriever = Retriever(settings, get_embedder(None, settings))
     if retriever.count() == 0:
         raise InputError(f"the store under {settings.home} is empty; run `plait ingest PATH` first")
     result = evaluate(retriever, items, k)
+    extra = {}
+    if items_out:
+        ids = item_ids([{"id": it.id, "question": it.question} for it in items])  # the line's id, else the question
+        rows = [item_row(items_model or settings.embedder, i, d["rank"] is not None, difficulty=it.difficulty)
+                for i, it, d in zip(ids, items, result["details"])]
+        extra["items_out"] = str(write_item_rows(items_out, rows))
     if json_out:
-        print_json({**{key: result[key] for key in ("hit_rate", "mrr", "k", "questions")}, "split": split})
+        print_json({**{key: result[key] for key in ("hit_rate", "mrr", "k", "questions")}, "split": split, **extra})
         return
     for d in result["details"]:
         mark = f"rank {d['rank']}" if d["rank"] else "miss"
         console.print(f"{mark:>8}  {d['question']}", highlight=False, markup=False)
     console.print(
         f"hit rate@{k} {result['hit_rate']:.3f}, MRR {result['mrr']:.3f} over {result['questions']} questions"
-        + ("" if split == "all" else f" (split {split})"),
+        + ("" if split == "all" else f" (split {split})")
+        + (f"; item rows in {extra['items_out']}" if extra else ""),
         highlight=False,
     )
 

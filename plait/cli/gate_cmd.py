@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for, subgroup
+from plait.cli.common import ItemsOutOption, JsonOption, ModelOption, console, print_json, settings_for, subgroup
 
 GateOption = Annotated[Optional[str], typer.Option("--gate", "-g", help="registered gate to use (default: the configured `gate`)")]
 
@@ -61,14 +61,25 @@ def gate_eval(
     data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question", "need_retrieve": bool, "scenario"?, "language"?}')],
     gate: GateOption = None,
     model: ModelOption = None,
+    items_out: ItemsOutOption = None,
+    items_model: Annotated[Optional[str], typer.Option(
+        "--items-model", help="the model column of the --items-out rows (default: the gate's name)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Accuracy of a gate on a need_retrieve benchmark, overall, per scenario and per language."""
+    """Accuracy of a gate on a need_retrieve benchmark, overall, per scenario and per language.
+    --items-out: one row per question for `plait eval rasch`, score 1 when the decision was right."""
     from plait.core.gates import read_need_retrieve, score_gate
+    from plait.core.item_rows import check_items_out, item_ids, item_row, write_item_rows
 
+    check_items_out(items_out)
     rows = read_need_retrieve(data)
     chosen, name = _gate(gate, model)
-    report = score_gate(chosen, rows)
+    report = score_gate(chosen, rows, per_item=items_out is not None)
+    if items_out:
+        ids = item_ids(rows)  # the line's id, else its question
+        item_table = [item_row(items_model or name, i, right, difficulty=r.get("difficulty"))
+                      for i, r, right in zip(ids, rows, report.pop("right"))]
+        report["items_out"] = str(write_item_rows(items_out, item_table))
     if json_out:
         print_json(report)
         return
@@ -83,6 +94,8 @@ def gate_eval(
         table.add_row(f"language {language}", f"{acc:.1%}")
     table.add_row("[b]all[/b]", f"[b]{report['accuracy']:.1%}[/b]")
     console.print(table)
+    if items_out:
+        console.print(f"item rows in {report['items_out']}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

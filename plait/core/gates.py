@@ -79,8 +79,9 @@ def read_need_retrieve(path) -> list[dict]:
     return rows
 
 
-def score_gate(gate: RetrievalGate, rows: list[dict]) -> dict:
-    """Accuracy of ``gate`` on benchmark rows, overall, per scenario and per language when given."""
+def score_gate(gate: RetrievalGate, rows: list[dict], *, per_item: bool = False) -> dict:
+    """Accuracy of ``gate`` on benchmark rows, overall, per scenario and per language when given;
+    ``per_item`` adds ``"right"``: for each row, whether the decision matched ``need_retrieve``."""
     questions = [r["question"] for r in rows]
     decisions = gate.decide_many(questions) if isinstance(gate, BatchGate) else [gate.decide(q) for q in questions]
     groups: dict[str, dict[str, list[bool]]] = {"by_scenario": {}, "by_language": {}}
@@ -103,4 +104,6 @@ def score_gate(gate: RetrievalGate, rows: list[dict]) -> dict:
     }
     if not report["by_language"]:
         del report["by_language"]
+    if per_item:
+        report["right"] = [d.retrieve == r["need_retrieve"] for r, d in zip(rows, decisions)]
     return report

@@ -22,6 +22,8 @@ class EvalItem:
     gold: list[str]
     line: int
     split: str | None = None
+    id: str | None = None  # optional "id" and "difficulty" of the line, for --items-out
+    difficulty: float | None = None
 
 
 def load_eval_data(path: Path | str, split: str | None = None) -> list[EvalItem]:
@@ -54,7 +56,7 @@ def load_eval_data(path: Path | str, split: str | None = None) -> list[EvalItem]
         if part is not None and not isinstance(part, str):
             raise InputError(f'{path}:{n}: "split" must be a string such as "tune" or "test"')
         if split is None or part == split:
-            items.append(EvalItem(obj["question"], gold, n, part))
+            items.append(EvalItem(obj["question"], gold, n, part, obj.get("id"), obj.get("difficulty")))
     if not items:
         where = f' with "split": "{split}"' if split else ""
         raise InputError(f"{path} has no questions{where}; add JSONL lines with question and gold_sources")

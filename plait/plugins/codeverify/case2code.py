@@ -322,3 +322,14 @@ def evaluate(preds: list[dict[str, Any]], refs: list[dict[str, Any]], *, backend
         "backends": sorted({x["backend"] for x in flat if x.get("backend")}),
         "items": done,
     }
+
+
+def items_table(refs: list[dict[str, Any]], items: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
+    """``--items-out`` rows, one per reference (item = its id): score = the samples that passed,
+    max_score = K, so with --samples K > 1 an item is a partial-credit item (0..K) in ``plait eval
+    rasch``; a missing prediction is a wrong sample, as in pass@k."""
+    from plait.core.item_rows import item_ids, item_row
+
+    ids = item_ids(refs, fallback="func_name")
+    return [item_row(model, ids[i], it["n_correct"], it["samples"], difficulty=refs[i].get("difficulty"))
+            for i, it in enumerate(items)]

@@ -16,7 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from plait.cli.common import JsonOption, ModelOption, console, deprecated, pick, print_json, settings_for, subgroup
+from plait.cli.common import ItemsOutOption, JsonOption, ModelOption, console, deprecated, pick, print_json, settings_for, subgroup
 from plait.core.errors import InputError
 from plait.core.io import atomic_write_json, read_jsonl, write_jsonl
 from plait.core.presets import preset_option
@@ -59,15 +59,22 @@ def eval_case2code(
     out: Annotated[Optional[Path], typer.Option("--out", help="write one JSONL line per reference item here")] = None,
     samples: Annotated[Optional[int], typer.Option("--samples", help="predictions scored per reference (the first K lines of each id); reports pass@1..K (default: the preset's, 1)")] = None,
     preset: PresetOption = None,
+    items_out: ItemsOutOption = None,
+    items_model: Annotated[Optional[str], typer.Option(
+        "--items-model", help="the model column of the --items-out rows (default: the predictions file's "
+                              "name without extension)")] = None,
     as_json: JsonOption = False,
     legacy_pred: Annotated[Optional[Path], typer.Argument(hidden=True, metavar="[PRED]")] = None,
 ) -> None:
     """Score predicted programs: run each on every stored input in the sandbox and compare return
     reprs and exception texts exactly with the recorded outputs. With --samples K, pass@1..K
-    (the unbiased estimator over K samples per problem)."""
-    from plait.plugins.codeverify.case2code import evaluate
+    (the unbiased estimator over K samples per problem). --items-out: one row per reference for
+    `plait eval rasch`, score = correct samples out of max_score = K."""
+    from plait.core.item_rows import check_items_out, write_item_rows
+    from plait.plugins.codeverify.case2code import evaluate, items_table
     from plait.plugins.codeverify.case2code_presets import effective
 
+    check_items_out(items_out)
     settings = effective(preset, samples=samples)
     pred = _data(data, legacy_pred, "plait eval case2code")
     refs = read_jsonl(ref, what="reference", required=["id", "func_name", "example_str", "example_outputs"])
@@ -77,13 +84,16 @@ def eval_case2code(
     summary = {**summary, "preset": settings["preset"], "settings": {"samples": settings["samples"]}}
     if out:
         write_jsonl(out, summary["items"])
+    if items_out:
+        summary["items_out"] = str(write_item_rows(items_out, items_table(refs, summary["items"], items_model or pred.stem)))
     if as_json:
         print_json(summary)
         return
     passes = ", ".join(f"pass@{k} {v:.3f}" for k, v in summary["pass_at_k"].items())
     console.print(f"accuracy {summary['accuracy']:.3f} ({summary['correct']}/{summary['n']}), {passes}, "
                   f"case accuracy {summary['case_accuracy']:.3f}, missing {summary['missing']}, "
-                  f"backend {', '.join(summary['backends']) or '-'}, preset {summary['preset']}", highlight=False)
+                  f"backend {', '.join(summary['backends']) or '-'}, preset {summary['preset']}"
+                  + (f"; item rows in {summary['items_out']}" if items_out else ""), highlight=False)
 
 
 def synth_case2code(

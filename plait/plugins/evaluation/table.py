@@ -48,6 +48,8 @@ def _rows(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             raise InputError(f"{path} lacks the column(s) {', '.join(missing)}; the header must name "
                              f"{', '.join(REQUIRED)} (optional: difficulty, reasoning_tokens)")
         for n, row in enumerate(reader, 2):
+            if all(row.get(c) == c for c in REQUIRED):  # the header of a second file `cat` appended
+                continue
             yield f"{path.name}:row {n}", row
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 from rich.markup import escape
 
-from plait.cli.common import JsonOption, ModelOption, console, err_console, print_json, settings_for, subgroup
+from plait.cli.common import ItemsModelOption, ItemsOutOption, JsonOption, ModelOption, console, err_console, print_json, settings_for, subgroup
 from plait.core.presets import preset_option
 
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="hard limit in seconds per comparison")]
@@ -177,14 +177,18 @@ def eval_math(
     timeout: TimeoutOption = 5.0,
     preset: PresetOption = None,
     checker: CheckerOption = None,
+    items_out: ItemsOutOption = None,
+    items_model: ItemsModelOption = None,
 ) -> None:
-    """Solve every question with the math agent and report accuracy (per-item records as JSONL)."""
+    """Solve every question with the math agent and report accuracy (per-item records as JSONL;
+    --items-out: the model x item table of `plait eval rasch`)."""
     from plait.plugins.math.evaluate import evaluate_file
 
     data = _data_file(data, legacy_data)
     settings = settings_for(model)
     summary = evaluate_file(data, settings=settings, model=model, out=out, limit=limit,
-                            max_turns=max_turns, timeout=timeout, progress=not json_out, preset=preset, checker=checker)
+                            max_turns=max_turns, timeout=timeout, progress=not json_out, preset=preset, checker=checker,
+                            items_out=items_out, items_model=items_model)
     if json_out:
         print_json(summary)
         return
@@ -193,7 +197,8 @@ def eval_math(
         f"sandbox {', '.join(summary['backends']) or 'not used'}, preset {summary['preset']} "
         f"(checker {summary['settings']['checker']}, max turns {summary['settings']['max_turns']})"
         + (f", {summary['errors']} item(s) failed" if summary["errors"] else "")
-        + (f"; records in {summary['out']}" if summary.get("out") else ""),
+        + (f"; records in {summary['out']}" if summary.get("out") else "")
+        + (f"; item rows in {summary['items_out']}" if summary.get("items_out") else ""),
         highlight=False,
     )
 

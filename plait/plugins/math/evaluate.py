@@ -13,6 +13,7 @@ from typing import Any
 
 from plait.core.errors import InputError, ModelUnavailable, PlaitError
 from plait.core.io import iter_jsonl, write_jsonl
+from plait.core.item_rows import check_items_out, item_ids, item_row, write_item_rows
 
 SAMPLE_DATA = Path(__file__).parent / "data" / "gsm8k_mini.jsonl"
 
@@ -21,7 +22,9 @@ def load_items(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """The questions of a JSONL data file (errors name the file and line, from the shared I/O kit)."""
     items: list[dict[str, Any]] = []
     for row in iter_jsonl(path, what="data", required=("question", "answer")):
-        items.append({"question": str(row["question"]), "answer": str(row["answer"])})
+        item = {"question": str(row["question"]), "answer": str(row["answer"])}
+        item.update({k: row[k] for k in ("id", "difficulty") if row.get(k) not in (None, "")})  # for --items-out
+        items.append(item)
         if limit is not None and len(items) >= limit:
             break
     if not items:
@@ -86,11 +89,24 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
     return summary
 
 
+def items_table(items: list[dict[str, Any]], records: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
+    """``--items-out`` rows: item = the line's ``id`` or its question, score 1 when the checker accepted
+    the answer. An item whose agent call failed (``error``) is left out: missing, not wrong, since a
+    server failure says nothing about the model's ability."""
+    ids = item_ids(items)
+    return [item_row(model, ids[r["index"]], int(bool(r["correct"])), 1, difficulty=items[r["index"]].get("difficulty"))
+            for r in records if not r["error"]]
+
+
 def evaluate_file(data: Path, *, settings: Any, model: str | None = None, out: Path | None = None,
                   limit: int | None = None, max_turns: int | None = None, timeout: float = 5.0, progress: bool = True,
-                  agent: Any = None, preset: str | None = None, checker: str | None = None) -> dict[str, Any]:
+                  agent: Any = None, preset: str | None = None, checker: str | None = None,
+                  items_out: Path | None = None, items_model: str | None = None) -> dict[str, Any]:
     """``preset`` (default|paper) sets the agent's prompt, turns and sampling and the checker;
-    ``max_turns`` and ``checker`` given explicitly win. The summary names the preset and the settings."""
+    ``max_turns`` and ``checker`` given explicitly win. The summary names the preset and the settings.
+    ``items_out`` (.csv/.jsonl) gets the per-item rows of :func:`items_table`, model column
+    ``items_model`` or the model used."""
+    items_out = check_items_out(items_out)
     from plait.agents.base import get_agent
     from plait.plugins.math.presets import agent_options, math_settings
 
@@ -102,4 +118,7 @@ def evaluate_file(data: Path, *, settings: Any, model: str | None = None, out: P
     summary["model"] = model or settings.model
     summary["preset"] = effective["preset"]
     summary["settings"] = effective
+    if items_out is not None:
+        rows = items_table(items, summary["records"], items_model or summary["model"])
+        summary["items_out"] = str(write_item_rows(items_out, rows))
     return summary
