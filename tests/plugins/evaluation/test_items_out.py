@@ -178,3 +178,12 @@ def test_rows_write_as_csv_or_jsonl_and_read_back(tmp_path):
         assert res.items == ["a", "a #2"] and list(res.scores[0]) == [2, 0] and list(res.max_score) == [2, 2]
     write_item_rows(tmp_path / "r.csv", rows[:1])  # replaced whole, never appended
     assert len((tmp_path / "r.csv").read_text().splitlines()) == 2
+
+
+def test_math_rows_leave_out_items_whose_agent_call_failed():
+    from plait.plugins.math.evaluate import items_table
+
+    items = [{"question": "a", "answer": "1"}, {"question": "b", "answer": "2", "id": "q2"}, {"question": "c", "answer": "3"}]
+    records = [{"index": 0, "correct": True, "error": None}, {"index": 1, "correct": False, "error": "model unavailable"},
+               {"index": 2, "correct": False, "error": None}]
+    assert items_table(items, records, "m") == [item_row("m", "a", 1), item_row("m", "c", 0)]
