@@ -39,7 +39,7 @@ class Search:
             # a part of the set would get the whole budget: a different run, not a resumed one
             raise ValueError(f"the mcts search runs over the whole problem set in one batch ({len(self.problem_ids)} "
                              f"problems), got {len(batch)}; rerun the command to retry the search")
-        problems = [{k: v for k, v in row.items()} for row in batch]
+        problems = [dict(row) for row in batch]
         policy = get_chat_model(settings=self.settings)
         searches = run_search(problems, policy, self.budget, SearchConfig(**self.config))
         return [{"id": str(s.problem["id"]), **rows_of(s)} for s in searches]
