@@ -147,7 +147,10 @@ async def turn(client: httpx.AsyncClient, base: str, session: str, question: str
     headers = {"Authorization": f"Bearer {KEY}", "X-Plait-Session": session}
     text = []
     async with client.stream("POST", f"{base}/v1/chat/completions", json=body, headers=headers) as resp:
-        assert resp.status_code == 200, (await resp.aread())[:300]
+        if resp.status_code != 200:
+            log = LOGS[base].read_text(errors="replace")[-4000:] if base in LOGS else "(no log)"
+            raise AssertionError(f"{base} answered {resp.status_code}: {(await resp.aread())[:300]!r}\n"
+                                 f"its serve.log ends:\n{log}")
         async for line in resp.aiter_lines():
             if not line.startswith("data: ") or line == "data: [DONE]":
                 continue

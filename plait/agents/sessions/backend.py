@@ -212,13 +212,27 @@ class PostgresBackend(SessionsBackend):
         except psycopg.Error as exc:
             raise self.unreachable(exc) from None
         with conn:
-            conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK_KEY,))
+            self._take_setup_lock(conn)
             try:
                 PostgresSaver(conn).setup()
                 conn.execute(SESSIONS_SCHEMA.format(real="DOUBLE PRECISION"))
                 conn.execute(EXTRAS_SCHEMA)
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK_KEY,))
+
+    def _take_setup_lock(self, conn: Any, timeout: float = 300) -> None:
+        """Take the schema lock by polling, never by a blocking ``pg_advisory_lock``: the holder's
+        LangGraph migrations run ``CREATE INDEX CONCURRENTLY``, which waits for every open
+        transaction, including a statement blocked on this lock in another replica (a deadlock that
+        PostgreSQL breaks by failing one of them: a replica's first turn got HTTP 500)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while not conn.execute("SELECT pg_try_advisory_lock(%s) AS ok", (_SETUP_LOCK_KEY,)).fetchone()["ok"]:
+            if time.monotonic() > deadline:
+                raise StoreError(f"another process has held the schema set-up lock on {redact_text(self.url)} "
+                                 f"for {timeout:.0f} s; look for a stuck plait process on that database")
+            time.sleep(0.05)
 
     def exists(self) -> bool:
         self.pool()  # the schema exists once the pool is made; an unreachable database raises
