@@ -54,13 +54,16 @@ def _print(report: dict, written: list[Path]) -> None:
     from rich.table import Table
 
     table = Table(title=f"Rasch ({report['mode']}, difficulty: {report['difficulty_source']})")
-    for col in ("model", "score", "ability", "se", "infit", "outfit", "slope", "disp."):
-        table.add_column(col, no_wrap=True)
     rows = sorted(report["models"].items(), key=lambda kv: -(kv[1]["ability"] or 0))
     fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-    for name, m in rows:
-        table.add_row(name, f"{m['score']:g}/{m['max_score']}", fmt(m["ability"]), fmt(m["se"]),
-                      fmt(m["infit"]), fmt(m["outfit"]), fmt(m["difficulty_slope"]), fmt(m["dispersion"]))
+    cells = [[f"{m['score']:g}/{m['max_score']}", fmt(m["ability"]), fmt(m["se"]), fmt(m["infit"]),
+              fmt(m["outfit"]), fmt(m["difficulty_slope"]), fmt(m["dispersion"])] for _, m in rows]
+    longest = max((len(name) for name, _ in rows), default=5)
+    table.add_column("model", overflow="fold", min_width=min(12, longest))  # a long name folds; numbers never cut
+    for k, col in enumerate(("score", "ability", "se", "infit", "outfit", "slope", "disp.")):
+        table.add_column(col, no_wrap=True, min_width=max([len(col)] + [len(c[k]) for c in cells]))
+    for (name, _), row in zip(rows, cells):
+        table.add_row(name, *row)
     console.print(table)
     for name, m in rows:  # flags below the table: they never get cut to fit a narrow terminal
         if m["flags"]:

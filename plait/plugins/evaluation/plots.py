@@ -49,12 +49,13 @@ def _wright(plt, a: Analysis):
     fig, (left, right) = plt.subplots(1, 2, sharey=True, figsize=(8, 6), gridspec_kw={"width_ratios": [1, 1]})
     theta, diff = a.fit.theta, item_difficulty(a.fit.delta)
     diff = diff[~np.isnan(diff)]
-    if len(theta) <= 30:  # few models: name each one
-        order = np.argsort(theta)
-        for rank, k in enumerate(order):
-            left.errorbar(0.2 + 0.6 * (rank % 2), theta[k], yerr=a.fit.theta_se[k], fmt="o", color="tab:blue", capsize=3)
-            left.annotate(a.results.models[k], (0.2 + 0.6 * (rank % 2), theta[k]), xytext=(6, 0),
-                          textcoords="offset points", va="center", fontsize=8)
+    if len(theta) <= 30:  # few models: name each one, labels spread apart so close abilities stay legible
+        span = max(float(np.ptp(np.concatenate([theta, diff]))), 1.0)
+        label_y = _spread(theta, gap=0.045 * span)
+        for k in range(len(theta)):
+            left.errorbar(0.15, theta[k], yerr=a.fit.theta_se[k], fmt="o", color="tab:blue", capsize=3)
+            left.plot([0.2, 0.42], [theta[k], label_y[k]], color="grey", lw=0.6)
+            left.annotate(a.results.models[k], (0.44, label_y[k]), va="center", fontsize=8)
         left.set_xlim(0, 1.6)
         left.set_xticks([])
     else:
@@ -68,6 +69,18 @@ def _wright(plt, a: Analysis):
     right.set_title(f"item difficulties ({a.source})")
     fig.suptitle(f"Wright map ({a.mode} mode)")
     return fig
+
+
+def _spread(values: np.ndarray, gap: float) -> np.ndarray:
+    """Label positions near ``values`` with at least ``gap`` between neighbours (order kept)."""
+    order = np.argsort(values)
+    placed = values[order].astype(float).copy()
+    for j in range(1, len(placed)):
+        placed[j] = max(placed[j], placed[j - 1] + gap)
+    placed -= (placed - values[order]).mean()  # centre the shifted labels on their points
+    out = np.empty_like(placed)
+    out[order] = placed
+    return out
 
 
 def _accuracy(plt, a: Analysis):
@@ -118,6 +131,9 @@ def _bins(a: Analysis, k: int, expected: np.ndarray, top: np.ndarray):
     return (np.array(v) for v in (x, obs, lo, hi, exp))
 
 
+LABELLED_ITEMS = 10
+
+
 def _item_fit(plt, a: Analysis):
     """Item infit and outfit mean squares against difficulty; the band 0.5-1.5 is productive fit."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -126,10 +142,15 @@ def _item_fit(plt, a: Analysis):
     for key, marker, color in (("infit", "o", "tab:blue"), ("outfit", "^", "tab:red")):
         vals = np.array([v[key] if v[key] is not None else np.nan for v in items.values()])
         ax.scatter(diff, vals, marker=marker, color=color, label=key, alpha=0.8)
-    for name, v in items.items():
-        worst = max(v["infit"] or 0, v["outfit"] or 0)
-        if worst > dx.UNDERFIT and v["difficulty"] is not None:
-            ax.annotate(name, (v["difficulty"], worst), xytext=(4, 2), textcoords="offset points", fontsize=7)
+    labelled = sorted(((max(v["infit"] or 0, v["outfit"] or 0), v["difficulty"], name) for name, v in items.items()
+                       if max(v["infit"] or 0, v["outfit"] or 0) > dx.UNDERFIT and v["difficulty"] is not None),
+                      reverse=True)[:LABELLED_ITEMS]  # the worst-fitting ones; the CLI lists all of them
+    if labelled:
+        heights = np.log10([worst for worst, _, _ in labelled])
+        label_y = 10 ** _spread(heights, gap=0.09)  # log scale: keep names of close items apart
+        for (worst, difficulty, name), y in zip(labelled, label_y):
+            ax.annotate(name, (difficulty, worst), xytext=(difficulty + 0.08, y), fontsize=7,
+                        arrowprops={"arrowstyle": "-", "color": "grey", "lw": 0.5})
     ax.axhspan(dx.OVERFIT, dx.UNDERFIT, color="green", alpha=0.08, label="productive (0.5-1.5)")
     ax.axhline(1, color="grey", lw=0.8)
     ax.set_yscale("log")

@@ -49,7 +49,8 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
         for i, item in enumerate(items):
             rec: dict[str, Any] = {"index": i, "question": item["question"], "gold": item["answer"], "pred": None,
                                    "correct": False, "reason": "", "turns": 0, "finished": False,
-                                   "backend": None, "backends": [], "executions": [], "error": None}
+                                   "backend": None, "backends": [], "executions": [], "error": None,
+                                   "completion_tokens": None}
             try:
                 reply = agent.invoke(AgentRequest([{"role": "user", "content": item["question"]}]))
             except ModelUnavailable:
@@ -63,6 +64,7 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
             else:
                 ex = reply.extras
                 rec.update(pred=ex.get("answer"), turns=ex.get("turns", 0), finished=ex.get("finished", False),
+                           completion_tokens=ex.get("completion_tokens"),
                            backend=ex.get("backend"), backends=ex.get("backends", []),
                            executions=[{k: e.get(k) for k in ("code", "status", "backend", "stdout", "stderr")}
                                        for e in ex.get("executions", [])])
@@ -91,10 +93,12 @@ def evaluate(items: list[dict[str, Any]], agent: Any, *, timeout: float = 5.0, p
 
 def items_table(items: list[dict[str, Any]], records: list[dict[str, Any]], model: str) -> list[dict[str, Any]]:
     """``--items-out`` rows: item = the line's ``id`` or its question, score 1 when the checker accepted
-    the answer. An item whose agent call failed (``error``) is left out: missing, not wrong, since a
-    server failure says nothing about the model's ability."""
+    the answer, ``reasoning_tokens`` the tokens the model generated on it over all turns (when the
+    model reports usage). An item whose agent call failed (``error``) is left out: missing, not wrong,
+    since a server failure says nothing about the model's ability."""
     ids = item_ids(items)
-    return [item_row(model, ids[r["index"]], int(bool(r["correct"])), 1, difficulty=items[r["index"]].get("difficulty"))
+    return [item_row(model, ids[r["index"]], int(bool(r["correct"])), 1, difficulty=items[r["index"]].get("difficulty"),
+                     reasoning_tokens=r.get("completion_tokens"))
             for r in records if not r["error"]]
 
 

@@ -123,7 +123,11 @@ class MathAgent(GraphAgent):
         else:
             msg = {"role": "assistant", "content": result.text}
         piece = text + "".join(f"\n```python\n{c['code']}\n```\n" for c in calls if c["style"] == "tool")
+        tokens, used = state.get("completion_tokens"), result.usage.get("completion_tokens")
+        if used is not None:  # the reasoning length `plait eval math --items-out` reports per item
+            tokens = (tokens or 0) + used
         return {"messages": state["messages"] + [msg], "pending": calls, "final": result.text,
+                "completion_tokens": tokens,
                 "alternatives": [c.text for c in result.choices[1:]],
                 "turns": state.get("turns", 0) + 1, "transcript": _say(state.get("transcript", ""), piece, config)}
 
@@ -197,7 +201,8 @@ class MathAgent(GraphAgent):
             history = self.history(request.session)
         problem = str(users[-1]["content"])
         return {"problem": problem, "messages": prompts.initial_messages(problem, history, self.context.options.get("system_prompt")),
-                "max_turns": self.max_turns(request), "turns": 0, "cells": [], "executions": [], "pending": [],
+                "max_turns": self.max_turns(request), "turns": 0, "completion_tokens": None,
+                "cells": [], "executions": [], "pending": [],
                 "transcript": "", "alternatives": [], "dialogue": [*history, {"role": "user", "content": problem}]}
 
     def make_reply(self, values: dict[str, Any], request: AgentRequest) -> AgentReply:
@@ -205,6 +210,7 @@ class MathAgent(GraphAgent):
         backends = sorted({e["backend"] for e in executions if e.get("backend")})
         return AgentReply(values.get("transcript", ""), extras={
             "answer": values.get("answer"), "turns": values.get("turns", 0), "finished": bool(values.get("finished")),
+            "completion_tokens": values.get("completion_tokens"),
             "final": values.get("final", ""), "executions": executions,
             "backend": executions[-1].get("backend") if executions else None, "backends": backends,
         }, session=request.session, alternatives=list(values.get("alternatives") or []))

@@ -14,6 +14,7 @@ class MathState(TypedDict, total=False):
     messages: list[dict[str, Any]]  # what the model sees: system, user, assistant, tool turns
     max_turns: int  # model calls allowed
     turns: int  # model calls made
+    completion_tokens: int | None  # tokens the model generated over all turns (None: it reports no usage)
     cells: list[str]  # code that ran without error, passed as the tool's ``setup`` before each new cell
     pending: list[dict[str, Any]]  # code the last model turn asked to run: {"id", "name", "code", "style"}
     executions: list[dict[str, Any]]  # the math_python tool's result for every run, in order

@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from plait.cli.common import JsonOption, ModelOption, console, print_json, settings_for
+from plait.cli.common import ItemsOutOption, JsonOption, ModelOption, console, print_json, settings_for
 
 app = typer.Typer(help="The UAR retrieval gate: train its heads, label self-awareness data, evaluate them.",
                   no_args_is_help=True)
@@ -116,12 +116,23 @@ def label_self(
 def evaluate_uar(
     data: Annotated[Path, typer.Option("--data", help='JSONL lines {"question", "need_retrieve": bool, "scenario"}')],
     model: ModelOption = None,
+    items_out: ItemsOutOption = None,
+    items_model: Annotated[Optional[str], typer.Option(
+        "--items-model", help="the model column of the --items-out rows (default: uar/<featurizer id>)")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """UAR on a benchmark: accuracy overall and per scenario, plus each head's validation accuracy."""
+    """UAR on a benchmark: accuracy overall and per scenario, plus each head's validation accuracy.
+    --items-out: one row per question for `plait eval rasch`, score 1 when the decision was right."""
+    from plait.core.item_rows import check_items_out, item_ids, item_row, write_item_rows
     from plait.plugins.uar.evaluation import evaluate_gate
 
-    report = evaluate_gate(_gate(settings_for(model)), data)
+    check_items_out(items_out)  # a bad extension fails before the gate loads its model
+    report = evaluate_gate(_gate(settings_for(model)), data, per_item=items_out is not None)
+    if items_out:
+        rows, right = report.pop("rows"), report.pop("right")
+        name = items_model or f"uar/{report['featurizer']}"
+        table = [item_row(name, i, ok, difficulty=r.get("difficulty")) for i, r, ok in zip(item_ids(rows), rows, right)]
+        report["items_out"] = str(write_item_rows(items_out, table))
     if json_out:
         print_json(report)
         return
@@ -135,6 +146,8 @@ def evaluate_uar(
     table.add_row("[b]all[/b]", f"[b]{report['accuracy']:.1%}[/b]")
     console.print(table)
     console.print("criteria (own validation data): " + ", ".join(f"{k} {v:.1%}" for k, v in report["criteria"].items()))
+    if items_out:
+        console.print(f"item rows in {report['items_out']}", highlight=False, markup=False)
 
 
 def head_model(info: dict) -> str | None:

@@ -35,14 +35,15 @@ def criteria_accuracy(gate: Any) -> dict[str, float]:
     return out
 
 
-def evaluate_gate(gate: Any, data: Path) -> dict:
+def evaluate_gate(gate: Any, data: Path, *, per_item: bool = False) -> dict:
+    """Accuracy overall and per scenario; ``per_item`` adds ``"rows"`` and ``"right"`` (one per line)."""
     rows = read_bench(data)
     decisions = gate.decide_many([r["question"] for r in rows])
     hits: dict[str, list[bool]] = defaultdict(list)
     for row, d in zip(rows, decisions):
         hits[row["scenario"]].append(d.retrieve == row["need_retrieve"])
     correct = sum(sum(v) for v in hits.values())
-    return {
+    report = {
         "accuracy": round(correct / len(rows), 4),
         "by_scenario": {k: round(sum(v) / len(v), 4) for k, v in sorted(hits.items())},
         "n": len(rows),
@@ -50,3 +51,7 @@ def evaluate_gate(gate: Any, data: Path) -> dict:
         "featurizer": gate.featurizer.id,
         "decided_by": {c: sum(d.decided_by == c for d in decisions) for c in gate.order},
     }
+    if per_item:
+        report["rows"] = rows
+        report["right"] = [d.retrieve == r["need_retrieve"] for r, d in zip(rows, decisions)]
+    return report

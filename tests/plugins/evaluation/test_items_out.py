@@ -9,6 +9,7 @@ import pytest
 
 from plait.core.hookspecs import hookimpl
 from plait.core.item_rows import item_ids, item_row, write_item_rows
+from plait.core.models.base import ChatResult, Choice
 from plait.core.models.scripted import ScriptedChatModel
 from plait.plugins.evaluation.table import load_results
 
@@ -27,12 +28,27 @@ def _answerer(right: int):
     return reply
 
 
+def _counting(right: int):
+    """Like :func:`_answerer`, and reports usage: more generated tokens on the later (harder) questions."""
+    answer = _answerer(right)
+
+    def reply(messages, options):
+        q = next(m["content"] for m in messages if m["role"] == "user")
+        k = next(i for i, (question, _, _) in enumerate(MATH) if question in q)
+        return ChatResult([Choice(answer(messages, options), finish_reason="stop")],
+                          usage={"completion_tokens": 30 + 20 * k + right})
+    return reply
+
+
 class BenchModels:
-    """Backend ``bench``: ``bench/strong`` answers every question, ``bench/weak`` two of them."""
+    """Backend ``bench``: ``bench/strong`` answers every question, ``bench/weak`` two of them;
+    ``bench/strong-usage`` and ``bench/weak-usage`` the same, reporting token usage."""
 
     @hookimpl
     def register_models(self, register):
-        models = {"strong": ScriptedChatModel(default=_answerer(6)), "weak": ScriptedChatModel(default=_answerer(2))}
+        models = {"strong": ScriptedChatModel(default=_answerer(6)), "weak": ScriptedChatModel(default=_answerer(2)),
+                  "strong-usage": ScriptedChatModel(default=_counting(6)),
+                  "weak-usage": ScriptedChatModel(default=_counting(2))}
         register("bench", lambda ctx: models[ctx.arg])
 
 
@@ -61,6 +77,7 @@ def test_eval_math_items_out_from_two_models_feeds_rasch(plait_host, plait_cli, 
     assert [r["item"] for r in rows] == ["sum", *[q for q, _, _ in MATH[1:]]]  # the line's id, else the question
     assert [r["score"] for r in rows] == ["1", "1", "0", "0", "0", "0"] and {r["max_score"] for r in rows} == {"1"}
     assert {r["model"] for r in rows} == {"bench/weak"} and rows[4]["difficulty"] == "0.3"
+    assert "reasoning_tokens" not in rows[0]  # the model reports no usage: the column is left out
     combined = tmp_path / "all.csv"  # `cat strong.csv weak.csv > all.csv`: the second header is skipped
     combined.write_text((tmp_path / "strong.csv").read_text() + (tmp_path / "weak.csv").read_text())
     report = _rasch(plait_cli, combined)
@@ -71,6 +88,22 @@ def test_eval_math_items_out_from_two_models_feeds_rasch(plait_host, plait_cli, 
                       str(tmp_path / "w.jsonl"), "--items-model", "weak-v2")
     assert plain.exit_code == 0 and "item rows in" in plain.stdout
     assert {json.loads(x)["model"] for x in (tmp_path / "w.jsonl").read_text().splitlines()} == {"weak-v2"}
+
+
+def test_eval_math_items_out_carries_reasoning_tokens_from_model_usage(plait_host, plait_cli, tmp_path):
+    plait_host(("bench", BenchModels()))
+    data = _jsonl(tmp_path / "math.jsonl", [{"question": q, "answer": a} for q, a, _ in MATH])
+    for name in ("strong-usage", "weak-usage"):
+        res = plait_cli("eval", "math", "--data", str(data), "--model", f"bench/{name}", "--items-out",
+                        str(tmp_path / f"{name}.jsonl"), "--json")
+        assert res.exit_code == 0, res.output
+    rows = [json.loads(x) for x in (tmp_path / "weak-usage.jsonl").read_text().splitlines()]
+    assert [r["reasoning_tokens"] for r in rows] == [30 + 20 * k + 2 for k in range(len(MATH))]
+    combined = tmp_path / "all.jsonl"
+    combined.write_text((tmp_path / "strong-usage.jsonl").read_text() + (tmp_path / "weak-usage.jsonl").read_text())
+    report = _rasch(plait_cli, combined)  # no difficulty column: reasoning length is the difficulty
+    assert report["mode"] == "anchored" and report["difficulty_source"] == "reasoning"
+    assert report["models"]["bench/strong-usage"]["ability"] > report["models"]["bench/weak-usage"]["ability"]
 
 
 def test_eval_case2code_items_out_scores_correct_samples_out_of_k(plait_cli, tmp_path):

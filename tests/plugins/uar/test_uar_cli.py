@@ -162,3 +162,28 @@ def test_heads_names_the_model_each_head_belongs_to():
     assert head_model({"featurizer": "pooling:Qwen2.5-7B:chat"}) == "Qwen2.5-7B"
     assert head_model({"featurizer": "e5:multilingual-e5-small-q4", "model": "llamacpp/smollm2"}) == "llamacpp/smollm2"
     assert head_model({"featurizer": "e5:multilingual-e5-small-q4"}) is None
+
+
+def test_uar_eval_items_out_rows_feed_rasch(hash_gate_env, plait_cli, tmp_path, tiny_rows, write_jsonl):
+    data = write_jsonl(tmp_path / "intent.jsonl", tiny_rows)
+    plait_cli("gate", "uar", "train", "--criterion", "intent", "--data", str(data))
+    bench = write_jsonl(tmp_path / "bench.jsonl", [
+        {"id": "b1", "question": "search my documents for pricing", "need_retrieve": True, "difficulty": 0.9},
+        {"id": "b2", "question": "write a poem about pricing", "need_retrieve": False, "difficulty": 0.4},
+        {"id": "b3", "question": "write a poem about servers", "need_retrieve": True, "difficulty": 0.2},  # gate says no
+    ])
+    res = plait_cli("gate", "uar", "eval", "--data", str(bench), "--items-out", str(tmp_path / "bad.txt"))
+    assert res.exit_code == 1 and "--items-out" in res.stderr  # refused before the run
+    out = tmp_path / "uar.jsonl"
+    res = plait_cli("gate", "uar", "eval", "--data", str(bench), "--items-out", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
+    report = json.loads(res.stdout)
+    assert report["items_out"] == str(out) and "rows" not in report and "right" not in report
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["item"], r["score"], r["max_score"], r["difficulty"]) for r in rows] == [
+        ("b1", 1, 1, 0.9), ("b2", 1, 1, 0.4), ("b3", 0, 1, 0.2)]
+    assert {r["model"] for r in rows} == {f"uar/{report['featurizer']}"}
+    assert round(sum(r["score"] for r in rows) / len(rows), 4) == report["accuracy"]
+    rasch = plait_cli("eval", "rasch", str(out), "--json")
+    assert rasch.exit_code == 0, rasch.output
+    assert set(json.loads(rasch.stdout)["items"]) == {"b1", "b2", "b3"}
