@@ -130,14 +130,14 @@ def check_facts(rows: list[dict], docs: Path) -> None:
         raise SystemExit("expected facts no longer in their gold sources; update " + str(DATA) + ":\n  " + "\n  ".join(stale))
 
 
-def score(row: dict, text: str, sources: list[dict], not_found_texts: set[str]) -> tuple[str, int]:
+def score(row: dict, text: str, sources: list[dict], said_not_found: bool) -> tuple[str, int]:
     """(verdict, bad citations) under the rule in the module docstring."""
     from plait.agents.rag.grounded import cited_numbers
 
     cited = cited_numbers(text)
     bad = sum(1 for n in cited if not 1 <= n <= len(sources))
     if not row["answerable"]:
-        return ("correct" if text.strip() in not_found_texts else "wrong"), bad
+        return ("correct" if said_not_found else "wrong"), bad
     hits = sum(stated(f, text) for f in row["facts"])
     gold_cited = any(gold_match(sources[n - 1]["source"], row["gold_sources"]) for n in cited if 1 <= n <= len(sources))
     if hits == len(row["facts"]) and gold_cited:
@@ -155,7 +155,14 @@ def settings_for(home: Path, model: str):
     return load_settings(cwd=home, environ=env)  # cwd=home: no plait.toml of the caller's folder
 
 
-def unchecked_summary(agent, question: str) -> tuple[str, list[dict]]:
+def refused(reply) -> bool:
+    """The agent said it found nothing (``not_found``) or had nothing to quote: its fixed replies."""
+    from plait.agents.rag import prompts
+
+    return bool(reply.extras.get("not_found")) or reply.text in (prompts.NOTHING_TO_QUOTE, prompts.NO_QUOTABLE_SENTENCE)
+
+
+def unchecked_summary(agent, question: str) -> tuple[str, list[dict], bool]:
     """Extractive quotes, then the grounded summary call, its sentence shown whatever it says."""
     from plait.agents.base import AgentRequest
     from plait.agents.rag import grounded
@@ -164,26 +171,25 @@ def unchecked_summary(agent, question: str) -> tuple[str, list[dict]]:
     reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], None, {"answer_mode": "extractive"}))
     quotes = [grounded.Quote(**q) for q in reply.extras["quotes"]]
     if not quotes:
-        return reply.text, reply.extras["sources"]
+        return reply.text, reply.extras["sources"], refused(reply)
     options = ChatOptions(temperature=0.0, max_tokens=grounded.SUMMARY_MAX_TOKENS)
     said = agent.context.model.chat(grounded.summary_messages(question, quotes), options).text
     summary = grounded.first_sentence(grounded.clean_citations(said, len(reply.extras["sources"])))
     text = reply.text + ("\n\nIn short: " + grounded.cite_summary(summary, quotes) if summary else "")
-    return text, reply.extras["sources"]
+    return text, reply.extras["sources"], False
 
 
-def answer(agent, strategy: str, question: str) -> tuple[str, list[dict]]:
+def answer(agent, strategy: str, question: str) -> tuple[str, list[dict], bool]:
     from plait.agents.base import AgentRequest
 
     if strategy == "grounded, summary unchecked":
         return unchecked_summary(agent, question)
     reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], None, {"answer_mode": strategy}))
-    return reply.text, reply.extras["sources"]
+    return reply.text, reply.extras["sources"], refused(reply)
 
 
 def run_corpus(corpus: str, rows: list[dict], base: Path, model: str, strategies: list[str], show: bool) -> dict:
     from plait.agents.base import get_agent
-    from plait.agents.rag import prompts
     from plait.core.models import get_embedder
     from plait.retrieval.ingest import ingest_paths
 
@@ -196,16 +202,15 @@ def run_corpus(corpus: str, rows: list[dict], base: Path, model: str, strategies
     report = ingest_paths([docs], settings, get_embedder(None, settings), progress=False)
     print(f"[{corpus}] store ready in {time.perf_counter() - t:.1f} s ({report.counts()})", file=sys.stderr)
     agent = get_agent("rag", settings)
-    not_found = {prompts.NOT_FOUND, prompts.NOTHING_TO_QUOTE}
     out: dict = {}
     for strategy in strategies:
         answer(agent, strategy, WARM_UP)  # loads the model, the embedder, the gate and the BM25 index
         verdicts, times, bad, details, invented = {"correct": 0, "partial": 0, "wrong": 0}, [], 0, [], 0
         for row in rows:
             t = time.perf_counter()
-            text, sources = answer(agent, strategy, row["question"])
+            text, sources, said_not_found = answer(agent, strategy, row["question"])
             times.append(time.perf_counter() - t)
-            verdict, b = score(row, text, sources, not_found)
+            verdict, b = score(row, text, sources, said_not_found)
             verdicts[verdict] += 1
             bad += b
             invented += unsupported(text)

@@ -1,5 +1,8 @@
 """The RAG graph: gate -> (retrieve -> answer | not found) | answer directly.
 
+In the quoting answer modes (``grounded``, ``extractive``) the gate is not asked: they always
+retrieve, and never answer from the model alone (see ``_decide``).
+
 ``RagAgent`` is a :class:`~plait.agents.graph_agent.GraphAgent`: the base runs the graph, streams
 the answer node's text deltas (LangGraph's custom stream mode), reads sessions back and records
 each session turn. A session is a LangGraph thread checkpointed in SQLite, so it survives a
@@ -95,19 +98,21 @@ class RagAgent(GraphAgent):
 
     # -- nodes --------------------------------------------------------------------------------
     def _decide(self, state: RagState, config: RunnableConfig) -> dict:
-        mode = turn_options(config).get("retrieve") or self.settings.retrieve
+        options = turn_options(config)
+        mode = options.get("retrieve") or self.settings.retrieve
         if mode == "always":
             decision = GateDecision(True, "override")
         elif mode == "never":
             decision = GateDecision(False, "override")
+        elif grounded.answer_mode(self.settings, options) != "generate":
+            # Grounded answers need sources: the quoting modes always search, and the gate is not
+            # asked. Its "no retrieval" means "the model knows this", and a small model's own answer
+            # is invented text; it has no chit-chat class either (a greeting and "Who wrote
+            # Moby-Dick?" are both "no"), so a greeting gets the not-found reply too.
+            decision = GateDecision(True, "answer_mode")
         else:
             decision = self.gate.decide(state["question"], state.get("history", []))
-        gate = decision.to_json()
-        if not decision.retrieve and mode != "never" and grounded.answer_mode(self.settings, turn_options(config)) != "generate":
-            # A small model's direct answer is invented text: the quoting modes look in the documents
-            # anyway, and answer directly only when nothing relevant is there (see _retrieve).
-            gate.update(retrieve=True, grounding_check=True)
-        return {"gate": gate, "hits": [], "rejected": False}
+        return {"gate": decision.to_json(), "hits": [], "rejected": False}
 
     def _retrieve(self, state: RagState, config: RunnableConfig) -> dict:
         generate = grounded.answer_mode(self.settings, turn_options(config)) == "generate"
@@ -119,22 +124,19 @@ class RagAgent(GraphAgent):
         # The threshold applies to every hit, not only the best: a weak hit in the prompt is what a
         # small model copies from (the demo's invented PLAINT_TRACE), in every answer mode.
         hits = [h for h in hits if h["score"] >= self.reject_threshold]
-        rejected = not hits
-        if rejected and state["gate"].get("grounding_check"):  # the gate's "no retrieval" stands
-            return {"hits": [], "rejected": False, "gate": {**state["gate"], "retrieve": False}}
-        return {"hits": hits, "rejected": rejected}
+        return {"hits": hits, "rejected": not hits}
 
     def _answer(self, state: RagState, config: RunnableConfig) -> dict:
         question, options = state["question"], turn_options(config)
         mode = grounded.answer_mode(self.settings, options)
         hits = state.get("hits") or []
         update: dict[str, Any] = {"alternatives": [], "tool_calls": [], "quotes": []}
-        if state.get("rejected"):
-            text = prompts.NOT_FOUND
+        if state.get("rejected"):  # searched, nothing relevant: say so, and nothing from the model
+            text = prompts.not_found(self.settings.collection, quoting=mode != "generate")
             stream_text(config, text)
         elif mode != "generate" and hits:
             text, update["quotes"] = self._quote(question, hits, mode, options, config)
-        elif mode == "extractive":  # nothing retrieved and nothing may be generated
+        elif mode != "generate":  # retrieval turned off (--retrieve never): nothing to quote, nothing generated
             text = prompts.NOTHING_TO_QUOTE
             stream_text(config, text)
         else:
@@ -171,8 +173,8 @@ class RagAgent(GraphAgent):
         """Extractive quotes, then (grounded) a model summary only if the quotes support it."""
         quotes = grounded.select_quotes(question, hits, self.retriever.embedder, self.reject_threshold)
         if not quotes:
-            stream_text(config, prompts.NOTHING_TO_QUOTE)
-            return prompts.NOTHING_TO_QUOTE, []
+            stream_text(config, prompts.NO_QUOTABLE_SENTENCE)
+            return prompts.NO_QUOTABLE_SENTENCE, []
         text = grounded.render_quotes(quotes)
         stream_text(config, text)
         if mode == "grounded":

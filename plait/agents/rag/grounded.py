@@ -60,7 +60,12 @@ class Quote:
 
 def answer_mode(settings: Settings, options: dict[str, Any]) -> str:
     """The turn's mode: the request option, else ``[rag] answer_mode``, else ``grounded`` for the
-    embedded model (``llamacpp/...``) and ``generate`` for any other."""
+    embedded model (``llamacpp/...``) and ``generate`` for any other.
+
+    The embedded model's default is ``generate`` for a turn that turns retrieval off (``retrieve:
+    never``) or offers tools: the user asked for the model's own answer, there is nothing to quote,
+    and the reply says ``answer_mode: "generate"`` (unchecked). A mode asked for explicitly stands:
+    ``grounded``/``extractive`` with retrieval off then reply that there is nothing to quote."""
     requested = options.get("answer_mode")
     if requested:
         if requested not in ANSWER_MODES:
@@ -73,7 +78,11 @@ def answer_mode(settings: Settings, options: dict[str, Any]) -> str:
         if value not in ANSWER_MODES:
             raise table.invalid("answer_mode", "one of " + ", ".join(ANSWER_MODES), '"grounded"')
         return str(value)
-    return "grounded" if settings.model.startswith("llamacpp/") else "generate"
+    if not settings.model.startswith("llamacpp/"):
+        return "generate"
+    if (options.get("retrieve") or settings.retrieve) == "never" or options.get("tools"):
+        return "generate"
+    return "grounded"
 
 
 # -- citations ----------------------------------------------------------------------------------

@@ -12,14 +12,31 @@ Sources:
 SYSTEM_DIRECT = "You are a helpful assistant. Answer the question directly and concisely."
 
 NOT_FOUND = (
-    "I could not find anything relevant to this question in the knowledge base, so I will not guess. "
-    "Ingest documents that cover it with `plait ingest PATH`, or ask without retrieval (`--retrieve never`)."
+    "I could not find anything relevant to this question in the indexed documents{where}, so I will not guess. "
 )
+NOT_FOUND_ADVICE = {
+    "generate": "Ingest documents that cover it with `plait ingest PATH`, or ask without retrieval (`--retrieve never`).",
+    # the quoting modes never answer from the model alone; say how to get that, and that it is unchecked
+    "quoting": "Ingest documents that cover it with `plait ingest PATH`, or use `--answer-mode generate` "
+               "to let the model answer on its own (unchecked).",
+}
 
 NOTHING_TO_QUOTE = (
-    "Nothing was retrieved that I could quote for this question, so I will not guess. "
+    "Retrieval is off for this question, and this answer mode only quotes the documents, so I will not guess. "
     "Ask with retrieval (`--retrieve always`), or use `--answer-mode generate` to let the model answer."
 )
+
+NO_QUOTABLE_SENTENCE = (
+    "The passages found (listed as sources) hold no sentence I could quote for this question, so I will not guess. "
+    "Use `--answer-mode generate` to let the model answer from them."
+)
+
+
+def not_found(collection: str | None, quoting: bool) -> str:
+    """The reply when no hit passes ``min_score``: the collection searched, no model text."""
+    where = f" (collection `{collection}`)" if collection else ""
+    return NOT_FOUND.format(where=where) + NOT_FOUND_ADVICE["quoting" if quoting else "generate"]
+
 
 HISTORY_TURNS = 6  # earlier messages kept in the prompt; older ones are dropped to fit small contexts
 
