@@ -9,8 +9,9 @@ Questions and their expected facts: ``benchmarks/data/answers_questions.jsonl`` 
 each fact lists accepted spellings). Before anything runs, every fact is checked against its gold
 source file: a fact the docs no longer state stops the run (edit the data file, do not loosen it).
 
-Strategies, all through the RAG agent in one process (model loaded once; the gate as configured,
-``retrieve`` auto), embedded model ``llamacpp/smollm2`` unless ``--model``:
+Strategies, all through the RAG agent in one process (model loaded once; ``retrieve`` auto: the
+gate as configured decides in ``generate``, the quoting modes always retrieve), embedded model
+``llamacpp/smollm2`` unless ``--model``:
 
 - ``generate``: the model answers from the numbered sources (small-model settings: greedy, at most
   128 new tokens, the top 3 hits);
@@ -105,8 +106,13 @@ def unsupported(text: str) -> bool:
     head, sep, summary = text.partition("\n\nIn short: ")
     if not sep:
         return False
-    quotes = [grounded.Quote(int(m.group(2)), "", 0, m.group(1), 0.0)
-              for m in re.finditer(r'^- "(.*)" \[(\d+)\]$', head, re.M)]
+    quotes: list = []
+    for line in head.splitlines():
+        m = re.match(r'^- "(.*)" \[(\d+)\]$', line)
+        if m:
+            quotes.append(grounded.Quote(int(m.group(2)), "", 0, m.group(1), 0.0))
+        elif quotes and (line.startswith("  ") or not line):  # the block a quote ending in ':' carries
+            quotes[-1].text += "\n" + line[2:]
     return not grounded.supported(summary, quotes)
 
 

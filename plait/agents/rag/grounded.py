@@ -29,6 +29,7 @@ TITLE_MAX_WORDS = 10  # a shorter line without closing punctuation, before a cap
 MIN_SENTENCE_WORDS = 4  # shorter units are headings or fragments, not answers
 SUPPORT_RATIO = 0.8  # share of a summary's content words that must appear in the quotes
 SUMMARY_MAX_TOKENS = 64  # one sentence; small models ramble past it
+FOLLOW_MAX_CHARS = 600  # a quote ending in ':' carries the block after it, up to this much of it
 
 # Code first (a fence, then an inline span); an unclosed one runs to the end of the text, so a
 # prefix of a streamed answer reads code the same way the whole answer does.
@@ -37,6 +38,7 @@ _CITATION = re.compile(r"[ \t]*\[(\d+(?:\s*,\s*\d+)*)\]")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs", "cf", "mr", "mrs", "dr", "fig", "no", "approx", "al", "inc", "eg", "ie"}
 _BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'`(\[]?[A-Z0-9])")
 _BLOCK_START = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|#{1,6}\s|>\s?)")
+_ITEM = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s)")
 _STOPWORDS = frozenset(
     "a an the and or but if then else of to in on at by for with from as is are was were be been being it its "
     "this that these those there here which who whom what when where why how do does did done can could "
@@ -170,17 +172,35 @@ def _split_prose(paragraph: str) -> list[str]:
     return [s for s in out if s]
 
 
+@dataclass
+class _Paragraph:
+    """A unit of a chunk's layout: a fenced ``code`` block, a list ``item``, an ``indented`` block
+    (an rst literal block after ``::``, an indented item continuation) or plain ``text``."""
+
+    kind: str
+    lines: list[str]  # as in the chunk, right-stripped
+
+    def sentences(self) -> list[str]:
+        if self.kind == "code":
+            return [self.lines[0]]
+        return _split_prose(" ".join(line.strip() for line in self.lines))
+
+
+def _paragraphs(text: str) -> list[_Paragraph]:
+    out: list[_Paragraph] = []
+    pos = 0
+    for fence in re.finditer(r"```.*?(?:```|\Z)", text, re.S):
+        out.extend(_block_paragraphs(text[pos:fence.start()]))
+        out.append(_Paragraph("code", [fence.group(0).strip()]))
+        pos = fence.end()
+    out.extend(_block_paragraphs(text[pos:]))
+    return out
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a chunk. A fenced code block is one unit; list items, headings and blank lines
     start a new unit; lines wrapped inside a paragraph are joined."""
-    units: list[str] = []
-    pos = 0
-    for fence in re.finditer(r"```.*?(?:```|\Z)", text, re.S):
-        units.extend(_split_block(text[pos:fence.start()]))
-        units.append(fence.group(0).strip())
-        pos = fence.end()
-    units.extend(_split_block(text[pos:]))
-    return units
+    return [s for p in _paragraphs(text) for s in p.sentences()]
 
 
 def _after_title(paragraph: list[str], line: str) -> bool:
@@ -188,25 +208,79 @@ def _after_title(paragraph: list[str], line: str) -> bool:
     starts a sentence: an HTML heading read as its own line, not a wrapped sentence."""
     if len(paragraph) != 1:
         return False
-    title = paragraph[0]
+    title = paragraph[0].strip()
     return (len(title.split()) <= TITLE_MAX_WORDS and not re.search(r"[.!?,;:]$", title)
             and line.lstrip()[:1].isupper())
 
 
-def _split_block(text: str) -> list[str]:
-    paragraphs: list[list[str]] = []
+def _block_paragraphs(text: str) -> list[_Paragraph]:
+    paragraphs: list[_Paragraph] = []
+    fresh = True  # the next non-blank line starts a paragraph
     for line in text.splitlines():
         if not line.strip():
-            paragraphs.append([])
-        elif _BLOCK_START.match(line) or not paragraphs or _after_title(paragraphs[-1], line):
-            paragraphs.append([line.strip()])
+            fresh = True
+            continue
+        if fresh or _BLOCK_START.match(line) or _after_title(paragraphs[-1].lines, line):
+            kind = "item" if _ITEM.match(line) else "indented" if line[:1] in " \t" else "text"
+            paragraphs.append(_Paragraph(kind, [line.rstrip()]))
         else:
-            paragraphs[-1].append(line.strip())
-    sentences: list[str] = []
-    for lines in paragraphs:
-        if lines:
-            sentences.extend(_split_prose(" ".join(lines)))
-    return sentences
+            paragraphs[-1].lines.append(line.rstrip())
+        fresh = False
+    return paragraphs
+
+
+def _dedent(lines: list[str]) -> list[str]:
+    cut = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    return [line[cut:] for line in lines]
+
+
+def _following_block(paragraphs: list[_Paragraph], i: int) -> str:
+    """The code block, literal block or list right after paragraph ``i - 1`` (which ends in ``:``),
+    at most FOLLOW_MAX_CHARS of it; ``""`` when prose or nothing follows. A list keeps its items'
+    own lines, not their indented continuation paragraphs (so more of the items fit)."""
+    if i >= len(paragraphs) or paragraphs[i].kind == "text":
+        return ""
+    first = paragraphs[i]
+    if first.kind == "code":
+        return _bounded_code(first.lines[0].splitlines())
+    if first.kind == "indented":  # rst "::" literal block or Markdown indented code: shown as code
+        lines: list[str] = []
+        for p in paragraphs[i:]:
+            if p.kind != "indented":
+                break
+            lines += ([""] if lines else []) + p.lines
+        return _bounded_code(["```", *_dedent(lines), "```"])
+    items: list[str] = []
+    used = 0
+    for p in paragraphs[i:]:
+        if p.kind == "indented":
+            continue
+        if p.kind != "item":
+            break
+        item = "\n".join(_dedent(p.lines))
+        if items and used + len(item) > FOLLOW_MAX_CHARS:
+            items.append("…")
+            break
+        items.append(item if len(item) <= FOLLOW_MAX_CHARS else item[:FOLLOW_MAX_CHARS].rstrip() + " …")
+        used += len(item)
+    return "\n".join(items)
+
+
+def _bounded_code(lines: list[str]) -> str:
+    """A fenced block cut to whole lines within FOLLOW_MAX_CHARS, the fence kept closed."""
+    if len(lines) < 2:  # a one-line fence: short already
+        return "\n".join(lines)
+    body, fence_open, fence_close = lines[1:-1], lines[0], lines[-1]
+    if not fence_close.strip().startswith("```"):  # unclosed (the chunk ends inside it)
+        body, fence_close = lines[1:], "```"
+    kept, used = [], 0
+    for line in body:
+        if used + len(line) > FOLLOW_MAX_CHARS:
+            kept.append("…")
+            break
+        kept.append(line)
+        used += len(line) + 1
+    return "\n".join([fence_open, *kept, fence_close])
 
 
 def _candidate(sentence: str) -> bool:
@@ -229,16 +303,22 @@ def select_quotes(question: str, hits: list[dict], embedder: Any, min_score: flo
 
     Hit numbers are their positions in ``hits`` (1-based), the numbers the sources table shows.
     """
-    candidates: list[tuple[int, dict, str]] = []
+    candidates: list[tuple[int, dict, str, str]] = []  # (n, hit, sentence, the block it introduces)
     seen: set[str] = set()
     for n, hit in enumerate(hits, start=1):
         if min_score is not None and float(hit.get("score", 0.0)) < min_score:
             continue
-        for sentence in split_sentences(str(hit.get("text") or "")):
-            key = " ".join(sentence.lower().split())
-            if _candidate(sentence) and key not in seen:
-                seen.add(key)
-                candidates.append((n, hit, sentence))
+        paragraphs = _paragraphs(str(hit.get("text") or ""))
+        for i, paragraph in enumerate(paragraphs):
+            sentences = paragraph.sentences()
+            for j, sentence in enumerate(sentences):
+                key = " ".join(sentence.lower().split())
+                if _candidate(sentence) and key not in seen:
+                    seen.add(key)
+                    # "Run the following command:" answers only with the command: carry it along
+                    follows = (_following_block(paragraphs, i + 1)
+                               if j == len(sentences) - 1 and sentence.endswith(":") else "")
+                    candidates.append((n, hit, sentence, follows))
     if not candidates:
         return []
     vectors = embedder.embed([question] + [c[2] for c in candidates])
@@ -249,9 +329,18 @@ def select_quotes(question: str, hits: list[dict], embedder: Any, min_score: flo
     for rank, (score, i) in enumerate(scored[:MAX_QUOTES]):
         if rank >= MIN_QUOTES and score < QUOTE_RELATIVE_FLOOR * best:
             break
-        n, hit, sentence = candidates[i]
-        quotes.append(Quote(n, str(hit.get("source", "")), int(hit.get("chunk", 0)), sentence, score))
-    return quotes
+        n, hit, sentence, follows = candidates[i]
+        text = f"{sentence}\n{follows}" if follows else sentence
+        quotes.append(Quote(n, str(hit.get("source", "")), int(hit.get("chunk", 0)), text, score))
+    return _without_carried(quotes)
+
+
+def _without_carried(quotes: list[Quote]) -> list[Quote]:
+    """``quotes`` less those a block carried by another quote already shows (a list item chosen on
+    its own and again under the sentence that introduces its list)."""
+    blocks = [" ".join(q.text.partition("\n")[2].split()) for q in quotes]
+    return [q for i, q in enumerate(quotes)
+            if not any(j != i and " ".join(q.text.split()) in block for j, block in enumerate(blocks) if block)]
 
 
 def _literal_brackets(sentence: str) -> str:
@@ -267,7 +356,13 @@ def _literal_brackets(sentence: str) -> str:
 
 
 def render_quotes(quotes: Iterable[Quote]) -> str:
-    lines = [f'- "{_literal_brackets(q.text)}" [{q.n}]' for q in quotes]
+    """One list item per quote; a block a quote carries (after its ``:``) is nested under it."""
+    lines = []
+    for q in quotes:
+        sentence, _, follows = q.text.partition("\n")
+        lines.append(f'- "{_literal_brackets(sentence)}" [{q.n}]')
+        if follows:
+            lines.extend(f"  {line}" if line else "" for line in _literal_brackets(follows).splitlines())
     return "From the sources:\n" + "\n".join(lines)
 
 
