@@ -58,6 +58,22 @@ def tokenize(texts: list[str]) -> list[list[str]]:
     return [_terms(t, stop) for t in texts]
 
 
+# How a question is asked, not what it is about. bm25s's English stopwords keep these, so "how do
+# I ..." scored chunks that say "how" and "do" often (an FAQ, a tutorial) above the one that holds
+# the question's subject. Dropped from the question only: the index is unchanged.
+QUESTION_WORDS = frozenset(
+    "how what when which why where who whom whose do does did can could should would shall may might "
+    "must i me my we our you your am were been being way".split()
+)
+
+
+def key_terms(terms: list[str]) -> list[str]:
+    """The question's terms without its question words; all of them if nothing else is left
+    (a question made only of such words still searches for them)."""
+    keys = [t for t in terms if t not in QUESTION_WORDS]
+    return keys or terms
+
+
 @dataclass
 class BM25Index:
     signature: str

@@ -1,7 +1,10 @@
-"""Hybrid retrieval: dense (Chroma, cosine) + BM25 (bm25s), fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma, cosine) + BM25 (bm25s), fused by weighted reciprocal rank.
 
-Ranking is by reciprocal rank fusion, ``sum 1/(60 + rank)`` over the two lists. RRF values only
-order; they say nothing about relevance. So every ``Hit`` also carries:
+Ranking is by weighted reciprocal rank fusion, ``w_dense/(60 + rank) + 1/(60 + rank)`` over the two
+lists (``dense_weight``: for an English-only embedder, dense counts double on English text and
+fades with the share of the question written in CJK, which such an embedder cannot read; other
+embedders fuse plainly); BM25 reads the question's key terms (``bm25.key_terms``). RRF values
+only order; they say nothing about relevance. So every ``Hit`` also carries:
 
 - ``similarity``: cosine similarity of the chunk to the question, ``1 - distance`` from Chroma's
   cosine space (for a chunk found only by BM25 we compute the same cosine from its stored vector);
@@ -18,7 +21,7 @@ import math
 
 from plait.core.config import Settings
 from plait.core.models.base import Embedder
-from plait.retrieval.bm25 import chunk_count, forget_index, get_index, tokenize
+from plait.retrieval.bm25 import _CJK, chunk_count, forget_index, get_index, key_terms, tokenize
 from plait.retrieval.docstore import read_generation
 from plait.retrieval.store import fresh_client, get_collection, similarity
 from plait.retrieval.types import Hit
@@ -26,6 +29,30 @@ from plait.retrieval.types import Hit
 RRF_K = 60
 FUSION_DEPTH = 50  # each list is read this deep before fusing: a chunk ranked 30th by both still wins
 INTERNAL_KEYS = {"_node_content", "_node_type", "document_id", "doc_id", "ref_doc_id"}
+# Embedders trained on English text only: their vectors of Chinese/Japanese/Korean text carry
+# little meaning (on the zh_CN man pages dense MiniLM alone found 0.64 of the tune questions).
+ENGLISH_ONLY = frozenset({"local/all-minilm-l6-v2"})
+# Chosen on the tune split of benchmarks/retrieval_quality.py: 1.5 and 2 tie, 3 lost on the mixed
+# corpus; see docs/retrieval.md.
+DENSE_WEIGHT = 2.0
+
+
+def cjk_share(text: str) -> float:
+    """Share of the letters and digits of ``text`` that are Han, kana or Hangul characters."""
+    chars = [ch for ch in text if ch.isalnum()]
+    return sum(1 for ch in chars if _CJK.match(ch)) / len(chars) if chars else 0.0
+
+
+def dense_weight(query: str, embedder_id: str) -> float:
+    """Weight of the dense list in the fusion for ``query``.
+
+    An English-only embedder: ``DENSE_WEIGHT`` times the share of the question it can read (0 for
+    a question written wholly in Chinese, where BM25's character bigrams decide). Any other
+    embedder: 1, plain RRF (not measured otherwise).
+    """
+    if embedder_id not in ENGLISH_ONLY:
+        return 1.0
+    return DENSE_WEIGHT * (1.0 - cjk_share(query))
 
 
 def _cosine(a, b) -> float:
@@ -72,16 +99,23 @@ class Retriever:
         res = self.collection.query(query_embeddings=[qvec], n_results=depth, include=["distances"])
         rows: dict[str, dict] = {}
         fused: dict[str, float] = {}
+        dense_rank: dict[str, int] = {}
+        weight = dense_weight(query, self.embedder.id)
         for rank, (cid, dist) in enumerate(zip(res["ids"][0], res["distances"][0])):
             rows[cid] = {"similarity": similarity(dist), "bm25": None}
-            fused[cid] = 1.0 / (RRF_K + rank + 1)
+            fused[cid] = weight / (RRF_K + rank + 1)
+            dense_rank[cid] = rank
         index = get_index(self.settings, self.name, self.collection, total)
         terms = tokenize([query])[0]
-        bm25_hits = index.search(terms, depth)
+        bm25_hits = index.search(key_terms(terms), depth)
+        bm25_rank: dict[str, int] = {}
         for rank, (cid, score) in enumerate(bm25_hits):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
             rows.setdefault(cid, {"similarity": None})["bm25"] = score
-        top = sorted(fused, key=lambda c: (-fused[c], c))[:k]
+            bm25_rank[cid] = rank
+        # Ties go to the exact match (BM25 rank), then to the dense rank: with a dense weight of 0,
+        # the chunks BM25 did not find still come in the dense list's order.
+        top = sorted(fused, key=lambda c: (-fused[c], bm25_rank.get(c, depth), dense_rank.get(c, depth), c))[:k]
         self._fill(top, rows, qvec)
         top = [cid for cid in top if "text" in rows[cid]]  # a chunk deleted since it was ranked
         lexicals = index.lexical(terms, [rows[cid]["text"] for cid in top])
