@@ -13,6 +13,8 @@ and a ``split``. Settings are chosen on ``tune`` only; ``test`` is what we repor
 Strategies, all over the same store (plait's chunks, the local all-MiniLM-L6-v2 embedder):
 
 - ``plait hybrid``: ``plait.retrieval.retrieve.Retriever`` (what ``plait eval rag`` measures);
+- ``plait hybrid, unweighted``: the same with plain RRF (dense weight 1) and the raw question for
+  BM25, i.e. plait before the weighted fusion and key terms (the ablation, run alongside);
 - ``dense``: Chroma cosine top-k on the question's vector;
 - ``bm25+dense rrf``: plain bm25s (its default English tokenizer) and dense, each to depth 50,
   fused by ``1/(60 + rank)``;
@@ -211,6 +213,25 @@ class LlamaFusion:
         return [_Hit(n.node.metadata.get("source", "")) for n in self.fusion.retrieve(query)]
 
 
+class Unweighted:
+    """plait's Retriever with the weighted fusion and key terms switched off (plain RRF, raw question)."""
+
+    def __init__(self, settings, embedder):
+        from plait.retrieval.retrieve import Retriever
+
+        self.retriever = Retriever(settings, embedder)
+
+    def retrieve(self, query: str, k: int) -> list:
+        import plait.retrieval.retrieve as mod
+
+        saved = mod.dense_weight, mod.key_terms
+        mod.dense_weight, mod.key_terms = (lambda q, e: 1.0), (lambda terms: terms)
+        try:
+            return self.retriever.retrieve(query, k)
+        finally:
+            mod.dense_weight, mod.key_terms = saved
+
+
 class _Hit:
     def __init__(self, source: str):
         self.source = source
@@ -221,6 +242,7 @@ def strategies(settings, embedder, k: int) -> dict:
 
     return {
         "plait hybrid": Retriever(settings, embedder),
+        "plait hybrid, unweighted": Unweighted(settings, embedder),
         "dense": Dense(settings, embedder),
         "bm25+dense rrf": PlainRRF(settings, embedder),
         "llamaindex fusion": LlamaFusion(settings, embedder, k),
@@ -237,6 +259,7 @@ def run(corpus: str, base: Path, chunk: tuple[int, int], split: str | None, k: i
     for name, retriever in strategies(settings, embedder, k).items():
         if only and name not in only:
             continue
+        retriever.retrieve(items[0].question, k)  # warm-up: index loads are not per-question cost
         t = time.perf_counter()
         result = evaluate(retriever, items, k)
         out[name] = {"hit_rate": round(result["hit_rate"], 3), "mrr": round(result["mrr"], 3),
@@ -273,7 +296,7 @@ def main() -> None:
                 print(f"({corpus} skipped: {exc})", file=sys.stderr)
                 continue
             for name, r in res.items():
-                print(f"{corpus:12s} {chunk[0]:3d}/{chunk[1]:<3d} {args.split:5s} {name:18s} hit@{args.k} {r['hit_rate']:.3f}"
+                print(f"{corpus:12s} {chunk[0]:3d}/{chunk[1]:<3d} {args.split:5s} {name:24s} hit@{args.k} {r['hit_rate']:.3f}"
                       f"  MRR {r['mrr']:.3f}  ({r['questions']} q, {r['ms_per_q']} ms/q)")
                 if args.misses:
                     for q in r["misses"]:

@@ -108,14 +108,13 @@ class Retriever:
         index = get_index(self.settings, self.name, self.collection, total)
         terms = tokenize([query])[0]
         bm25_hits = index.search(key_terms(terms), depth)
-        bm25_rank: dict[str, int] = {}
         for rank, (cid, score) in enumerate(bm25_hits):
             fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
             rows.setdefault(cid, {"similarity": None})["bm25"] = score
-            bm25_rank[cid] = rank
-        # Ties go to the exact match (BM25 rank), then to the dense rank: with a dense weight of 0,
-        # the chunks BM25 did not find still come in the dense list's order.
-        top = sorted(fused, key=lambda c: (-fused[c], bm25_rank.get(c, depth), dense_rank.get(c, depth), c))[:k]
+        # With a dense weight of 0 the chunks BM25 did not find still come in the dense list's
+        # order; otherwise ties go by chunk id, as in plain RRF.
+        tie = dense_rank if weight == 0 else {}
+        top = sorted(fused, key=lambda c: (-fused[c], tie.get(c, 0), c))[:k]
         self._fill(top, rows, qvec)
         top = [cid for cid in top if "text" in rows[cid]]  # a chunk deleted since it was ranked
         lexicals = index.lexical(terms, [rows[cid]["text"] for cid in top])
