@@ -19,7 +19,9 @@ gate as configured decides in ``generate``, the quoting modes always retrieve), 
   one-sentence model summary kept only when one quote supports it;
 - ``extractive``: the quotes only, no generation;
 - ``grounded, summary unchecked``: the same quotes and summary call, the summary always shown
-  (what the support check in ``grounded`` removes).
+  (what the support check in ``grounded`` removes);
+- ``extractive, no carried blocks``: ``extractive`` without the code block / list a quoted sentence
+  ending in ``:`` carries (the ablation of that rule, same stores, same run).
 
 Scoring rule (mechanical, on the answer text the user sees, before the sources list):
 
@@ -63,7 +65,7 @@ from retrieval_quality import CorpusUnavailable, build_awscli  # noqa: E402  (sa
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "answers_questions.jsonl"
 MODEL = "llamacpp/smollm2"
-STRATEGIES = ("generate", "grounded", "extractive", "grounded, summary unchecked")
+STRATEGIES = ("generate", "grounded", "extractive", "grounded, summary unchecked", "extractive, no carried blocks")
 WARM_UP = "What is this documentation about?"
 
 
@@ -190,6 +192,13 @@ def answer(agent, strategy: str, question: str) -> tuple[str, list[dict], bool]:
 
     if strategy == "grounded, summary unchecked":
         return unchecked_summary(agent, question)
+    if strategy == "extractive, no carried blocks":
+        from unittest import mock
+
+        from plait.agents.rag import grounded
+
+        with mock.patch.object(grounded, "_following_block", lambda paragraphs, i: ""):
+            return answer(agent, "extractive", question)
     reply = agent.invoke(AgentRequest([{"role": "user", "content": question}], None, {"answer_mode": strategy}))
     return reply.text, reply.extras["sources"], refused(reply)
 
