@@ -30,7 +30,7 @@ _LOCK = threading.Lock()
 TOKENIZER = "t2"  # part of the index signature: a persisted index from another tokenizer is rebuilt
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # bm25s's default: words of two or more characters
 # Han, kana and Hangul runs: written without spaces, so a "word" would be a whole clause.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 
 
 def _stopwords() -> frozenset[str]:
@@ -46,8 +46,8 @@ def _terms(text: str, stop: frozenset[str]) -> list[str]:
     word matches itself, a longer one matches by its pieces. A one-character run stays a term.
     """
     text = text.lower()
-    terms = [w for w in _WORD.findall(_CJK.sub(" ", text)) if w not in stop]
-    for run in _CJK.findall(text):
+    terms = [w for w in _WORD.findall(CJK.sub(" ", text)) if w not in stop]
+    for run in CJK.findall(text):
         terms.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
     return terms
 

@@ -21,7 +21,7 @@ import math
 
 from plait.core.config import Settings
 from plait.core.models.base import Embedder
-from plait.retrieval.bm25 import _CJK, chunk_count, forget_index, get_index, key_terms, tokenize
+from plait.retrieval.bm25 import CJK, chunk_count, forget_index, get_index, key_terms, tokenize
 from plait.retrieval.docstore import read_generation
 from plait.retrieval.store import fresh_client, get_collection, similarity
 from plait.retrieval.types import Hit
@@ -40,7 +40,7 @@ DENSE_WEIGHT = 2.0
 def cjk_share(text: str) -> float:
     """Share of the letters and digits of ``text`` that are Han, kana or Hangul characters."""
     chars = [ch for ch in text if ch.isalnum()]
-    return sum(1 for ch in chars if _CJK.match(ch)) / len(chars) if chars else 0.0
+    return sum(1 for ch in chars if CJK.match(ch)) / len(chars) if chars else 0.0
 
 
 def dense_weight(query: str, embedder_id: str) -> float:
