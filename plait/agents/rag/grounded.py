@@ -7,6 +7,10 @@
   An unsupported summary is dropped (never shown), so the answer holds no invented text.
 - ``generate``: the model answers from the numbered sources (the mode for capable models).
 
+A quoted sentence ending in ``:`` carries the code block, literal block or list after it
+(``_following_block``). The quoting modes never answer from the model alone: with no hit above
+``min_score`` the graph replies with the fixed not-found statement (``graph._answer``).
+
 In every mode an ``[n]`` the model writes that is not a given source number is removed, and a
 ``[n]`` inside a code span or block is text, not a citation (``cited_numbers``).
 """
