@@ -34,9 +34,9 @@ CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\
 
 
 def _stopwords() -> frozenset[str]:
-    from bm25s.stopwords import STOPWORDS_EN
+    from plait.retrieval.bm25_saved import english_stopwords
 
-    return frozenset(STOPWORDS_EN)
+    return english_stopwords()
 
 
 def _terms(text: str, stop: frozenset[str]) -> list[str]:
@@ -79,7 +79,7 @@ class BM25Index:
     signature: str
     ids: list[str]
     df: dict[str, int]  # document frequency per term, for the lexical relevance score
-    retriever: object | None  # bm25s.BM25, None for an empty store
+    retriever: object | None  # bm25s.BM25 when built, SavedScores when loaded; None for an empty store
 
     def search(self, query: str | list[str], k: int) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) of the best ``k`` chunks sharing at least one term with the query
@@ -180,9 +180,13 @@ def _load(target: Path, sig: str) -> BM25Index | None:
         df = json.loads((target / "df.json").read_text())
         retriever = None
         if ids:
-            import bm25s
+            from plait.retrieval.bm25_saved import SavedScores
 
-            retriever = bm25s.BM25.load(str(target / "bm25s"))
+            retriever = SavedScores.load(target / "bm25s")  # numpy only: no bm25s/scipy import per process
+            if retriever is None:
+                import bm25s
+
+                retriever = bm25s.BM25.load(str(target / "bm25s"))
         return BM25Index(sig, ids, df, retriever)
     except (OSError, ValueError):
         return None

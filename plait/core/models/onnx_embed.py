@@ -16,6 +16,7 @@ embedder id ``local/all-minilm-l6-v2`` and a store built by either stays valid f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -104,7 +105,7 @@ class OnnxEmbedder:
         config = json.loads((tokenizer_folder / "sentence_bert_config.json").read_text())
         self.max_tokens = int(config["max_seq_length"])  # positions incl. [CLS]/[SEP]
         self.tokenizer = load_tokenizer(tokenizer_folder, self.max_tokens)
-        self._counter = load_tokenizer(tokenizer_folder, None)  # counts past max_tokens, as chunking needs
+        self._tokenizer_folder = tokenizer_folder
         self.session = _session(onnx_path)
         self.dim = int(self.session.get_outputs()[0].shape[-1])
         self._inputs = {i.name for i in self.session.get_inputs()}
@@ -133,6 +134,12 @@ class OnnxEmbedder:
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return pooled / np.clip(norms, 1e-12, None)
+
+    @functools.cached_property
+    def _counter(self):
+        """A tokenizer that counts past max_tokens, as chunking needs; loaded on first use (ingestion),
+        so a question's fresh process reads tokenizer.json once."""
+        return load_tokenizer(self._tokenizer_folder, None)
 
     def count_tokens(self, text: str) -> int:
         """Word pieces of ``text`` without the special tokens the model adds (no truncation)."""
