@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +16,7 @@ from plait.core.config import load_settings
 from plait.core.errors import InputError
 from plait.core.models.scripted import ScriptedChatModel
 
-ROOT = Path(__file__).resolve().parents[3]
 SESSIONS_SENTENCE = "every turn is saved by a SQLite checkpointer"
-
-
-@pytest.fixture
-def docs_store(plait_settings):
-    """examples/docs ingested with the scripted hash embedder (the retriever's own embedder)."""
-    from plait.core.models import get_embedder
-    from plait.retrieval.ingest import ingest_paths
-
-    ingest_paths([ROOT / "examples" / "docs"], plait_settings, get_embedder(None, plait_settings), progress=False)
-    return plait_settings
 
 
 def ask(agent, text, **options):

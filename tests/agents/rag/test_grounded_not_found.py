@@ -7,8 +7,6 @@ slipped into an answer would show."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from plait.agents.base import AgentRequest, get_agent
@@ -16,17 +14,7 @@ from plait.agents.rag import prompts
 from plait.core.config import load_settings
 from plait.core.models.scripted import ScriptedChatModel
 
-ROOT = Path(__file__).resolve().parents[3]
 INVENTED = "Herman Melville wrote it in 1851 (INVENTED-BY-THE-MODEL)."
-
-
-@pytest.fixture
-def docs_store(plait_settings):
-    from plait.core.models import get_embedder
-    from plait.retrieval.ingest import ingest_paths
-
-    ingest_paths([ROOT / "examples" / "docs"], plait_settings, get_embedder(None, plait_settings), progress=False)
-    return plait_settings
 
 
 def _embedded(monkeypatch, **env):

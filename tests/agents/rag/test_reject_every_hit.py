@@ -4,8 +4,6 @@ below it never reaches the prompt or the sources, in every answer mode (the demo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from plait.agents.base import AgentRequest, get_agent
@@ -13,17 +11,7 @@ from plait.agents.rag import grounded
 from plait.core.config import load_settings
 from plait.core.models.scripted import ScriptedChatModel
 
-ROOT = Path(__file__).resolve().parents[3]
 QUESTION = "Where is every turn of a chat session saved by the SQLite checkpointer?"
-
-
-@pytest.fixture
-def docs_store(plait_settings):
-    from plait.core.models import get_embedder
-    from plait.retrieval.ingest import ingest_paths
-
-    ingest_paths([ROOT / "examples" / "docs"], plait_settings, get_embedder(None, plait_settings), progress=False)
-    return plait_settings
 
 
 def _echoing_agent(settings):
